@@ -1,0 +1,41 @@
+"""Markers by directory (tests/unit -> unit, tests/integration -> integration, tests/e2e ->
+e2e) and the session-wide local stack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.stack import Stack, StackUnavailable, bring_up
+
+TESTS_ROOT = Path(__file__).resolve().parent
+MARKER_BY_DIRECTORY = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
+SERVICE_FIXTURES = {"stack"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        directory = Path(str(item.fspath)).relative_to(TESTS_ROOT).parts[0]
+        marker = MARKER_BY_DIRECTORY.get(directory)
+        if marker is None:
+            raise pytest.UsageError(f"{item.nodeid}: tests live under tests/unit, tests/integration or tests/e2e")
+        item.add_marker(marker)
+        if marker == "unit" and SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            raise pytest.UsageError(f"{item.nodeid}: a unit test must not use the local stack")
+    # Tests that restart the stack go last: every other test shares the running one.
+    items.sort(key=lambda item: item.get_closest_marker("restarts_stack") is not None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "restarts_stack: stops and starts the stack (runs last)")
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """The running local stack (started when it is not running)."""
+    try:
+        yield bring_up()
+    except StackUnavailable as error:
+        pytest.fail(str(error), pytrace=False)

@@ -1,0 +1,35 @@
+"""Polling Cinder until a resource reaches a status (Cinder works asynchronously)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cinderclient import exceptions as cinder_exceptions
+
+
+def wait_for_status(get: Callable[[str], Any], resource_id: str, wanted: str, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        resource = get(resource_id)
+        if resource.status == wanted:
+            return resource
+        if resource.status.startswith("error"):
+            raise AssertionError(f"{resource_id} went to {resource.status}, not {wanted}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{resource_id} still {resource.status} after {timeout}s, not {wanted}")
+        time.sleep(0.25)
+
+
+def wait_until_gone(get: Callable[[str], Any], resource_id: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            resource = get(resource_id)
+        except cinder_exceptions.NotFound:
+            return
+        if resource.status.startswith("error"):
+            raise AssertionError(f"{resource_id} went to {resource.status} while being deleted")
+        time.sleep(0.25)
+    raise AssertionError(f"{resource_id} still exists after {timeout}s")
