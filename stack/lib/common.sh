@@ -20,7 +20,11 @@ SECRETS_DIR=$STACK_DIR/secrets  # generated passwords, mode 0700
 CEPH_DIR=$DATA_DIR/ceph
 LIBVIRT_DIR=$STACK_DIR/libvirt
 
-# Ports (loopback only). Override any of them through the environment.
+# Ports (loopback only). Override any of them through the environment; the ports a stack/up
+# used are remembered in ports.env, so later commands find the same stack without them.
+PORTS_FILE=$STACK_DIR/ports.env
+# shellcheck source=/dev/null
+[ -f "$PORTS_FILE" ] && source "$PORTS_FILE"
 STACK_HOST=127.0.0.1
 CEPH_MON_PORT=${OVIRT_STACK_CEPH_MON_PORT:-6789}
 CEPH_MON_V2_PORT=${OVIRT_STACK_CEPH_MON_V2_PORT:-3300}
@@ -100,6 +104,15 @@ secret() {
     (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$f")
   fi
   cat "$f"
+}
+
+save_ports() {
+  local name
+  : >"$PORTS_FILE"
+  for name in CEPH_MON CEPH_MON_V2 RABBIT MARIADB KEYSTONE CINDER; do
+    local var=${name}_PORT
+    printf 'export OVIRT_STACK_%s_PORT=${OVIRT_STACK_%s_PORT:-%s}\n' "$name" "$name" "${!var}" >>"$PORTS_FILE"
+  done
 }
 
 stack_python() { echo "$VENV_DIR/cinder/bin/python"; }
