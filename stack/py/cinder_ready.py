@@ -17,22 +17,13 @@ import time
 import warnings
 
 from cinderclient import client as cinder_client
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
+from stack_admin import admin_session
 
 warnings.simplefilter("ignore")
 
 
 def main(backends: list[str]) -> int:
-    auth = v3.Password(
-        auth_url=os.environ["OS_AUTH_URL"],
-        username="admin",
-        password=os.environ["OS_PASSWORD"],
-        project_name="admin",
-        user_domain_id="default",
-        project_domain_id="default",
-    )
-    cinder = cinder_client.Client("3.71", session=session.Session(auth=auth, timeout=10))
+    cinder = cinder_client.Client("3.71", session=admin_session(timeout=10))
     deadline = time.monotonic() + float(os.environ.get("WAIT_TIMEOUT", "180"))
     last: object = None
     while time.monotonic() < deadline:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
 from keystoneclient.v3 import client
+from stack_admin import admin_session
 
 
 def find_or_create(manager: Any, name: str, **fields: Any) -> Any:
@@ -24,15 +23,7 @@ def find_or_create(manager: Any, name: str, **fields: Any) -> Any:
 
 
 def main() -> None:
-    auth = v3.Password(
-        auth_url=os.environ["OS_AUTH_URL"],
-        username="admin",
-        password=os.environ["OS_PASSWORD"],
-        project_name="admin",
-        user_domain_id="default",
-        project_domain_id="default",
-    )
-    keystone = client.Client(session=session.Session(auth=auth, timeout=30))
+    keystone = client.Client(session=admin_session())
     service_project = find_or_create(keystone.projects, "service", domain="default")
     password = os.environ["CINDER_SERVICE_PASSWORD"]
     users = [u for u in keystone.users.list(domain="default") if u.name == "cinder"]
