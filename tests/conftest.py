@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ovirt_engine_host.state import engine_state
+from tests.engine import Engine, build_engine, postgres_database
 from tests.stack import Stack, StackUnavailable, bring_up
 
 TESTS_ROOT = Path(__file__).resolve().parent
 MARKER_BY_DIRECTORY = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
-SERVICE_FIXTURES = {"stack"}
+SERVICE_FIXTURES = {"stack", "engine"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,3 +41,17 @@ def stack() -> Iterator[Stack]:
         yield bring_up()
     except StackUnavailable as error:
         pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path, stack: Stack) -> Iterator[Engine]:
+    """The engine with the Cinder plugin, on SQLite and on PostgreSQL (the stack's)."""
+    if request.param == "sqlite":
+        built = build_engine(tmp_path, "")
+        yield built
+        engine_state(built.app).database.dispose()
+        return
+    with postgres_database(stack.env["OVIRT_STACK_POSTGRES_URL"]) as url:
+        built = build_engine(tmp_path, url)
+        yield built
+        engine_state(built.app).database.dispose()

@@ -17,7 +17,7 @@ from cinderclient import client as cinder_client
 from cinderclient import exceptions as cinder_exceptions
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3 as ks_v3
+from keystoneauth1.identity import generic as ks_generic
 
 from ovirt_cinder_plugin.cinder.errors import AuthenticationFailed, ServiceUnreachable, UnsupportedApi
 
@@ -63,7 +63,8 @@ class CinderConnection:
 def keystone_session(credentials: CinderCredentials) -> ks_session.Session:
     """A keystoneauth1 session for the credentials (no request is sent yet)."""
     if credentials.requires_authentication:
-        auth: Any = ks_v3.Password(
+        # generic: discovers Keystone v3 behind an unversioned URL as well as a /v3 one
+        auth: Any = ks_generic.Password(
             auth_url=credentials.auth_url,
             username=credentials.username,
             password=credentials.password,

@@ -32,6 +32,7 @@ RABBIT_PORT=${OVIRT_STACK_RABBIT_PORT:-5672}
 MARIADB_PORT=${OVIRT_STACK_MARIADB_PORT:-3306}
 KEYSTONE_PORT=${OVIRT_STACK_KEYSTONE_PORT:-5000}
 CINDER_PORT=${OVIRT_STACK_CINDER_PORT:-8776}
+POSTGRES_PORT=${OVIRT_STACK_POSTGRES_PORT:-5432}
 
 # Names the tests and the engine see.
 CEPH_POOL=volumes
@@ -109,7 +110,7 @@ secret() {
 save_ports() {
   local name
   : >"$PORTS_FILE"
-  for name in CEPH_MON CEPH_MON_V2 RABBIT MARIADB KEYSTONE CINDER; do
+  for name in CEPH_MON CEPH_MON_V2 RABBIT MARIADB KEYSTONE CINDER POSTGRES; do
     local var=${name}_PORT
     printf 'export OVIRT_STACK_%s_PORT=${OVIRT_STACK_%s_PORT:-%s}\n' "$name" "$name" "${!var}" >>"$PORTS_FILE"
   done

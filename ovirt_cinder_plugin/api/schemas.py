@@ -1,0 +1,160 @@
+"""marshmallow schemas of the plugin's resources, named after oVirt 3.6's XML elements."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import marshmallow as ma
+
+NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+PROVIDERS_PATH = "/api/openstackvolumeproviders"
+CEPHX_KEY_BYTES = 28  # 2 type + 8 creation time + 2 length + 16 secret
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class PropertySchema(Strict):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+    value = ma.fields.String(required=True, validate=ma.validate.Length(max=4096))
+
+
+class PropertiesSchema(Strict):
+    property = ma.fields.List(ma.fields.Nested(PropertySchema), load_default=list)
+
+
+class ReferenceSchema(Strict):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    href = ma.fields.String(load_only=True)
+
+    @ma.validates_schema
+    def id_or_name(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("id") and not data.get("name"):
+            raise ma.ValidationError("give the id or the name", "id")
+
+
+def provider_reference(provider: Any) -> dict[str, str]:
+    """A provider as referenced from its volume types and keys. oVirt's schema requires
+    ``tenant_name`` in every provider element, references included."""
+    return {
+        "id": provider.id,
+        "href": f"{PROVIDERS_PATH}/{provider.id}",
+        "name": provider.name,
+        "tenant_name": provider.tenant_name or "",
+    }
+
+
+def properties_to_dict(properties: dict[str, Any] | None) -> dict[str, str]:
+    return {p["name"]: p["value"] for p in (properties or {}).get("property", [])}
+
+
+def dict_to_properties(values: dict[str, str]) -> dict[str, Any] | None:
+    if not values:
+        return None
+    return {"property": [{"name": k, "value": v} for k, v in sorted(values.items())]}
+
+
+class ProviderSchema(Strict):
+    xml_element = "openstack_volume_provider"
+    xml_collection = "openstack_volume_providers"
+
+    id = ma.fields.String(dump_only=True)
+    href = ma.fields.Function(lambda p: f"{PROVIDERS_PATH}/{p.id}", dump_only=True)
+    name = ma.fields.String(
+        required=True,
+        validate=[
+            ma.validate.Length(min=1, max=128),
+            ma.validate.Regexp(NAME_PATTERN, error="only letters, digits, '_', '.' and '-'"),
+        ],
+    )
+    description = ma.fields.String(validate=ma.validate.Length(max=4000))
+    url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    requires_authentication = ma.fields.Boolean()
+    username = ma.fields.String(validate=ma.validate.Length(max=255))
+    password = ma.fields.String(load_only=True, validate=ma.validate.Length(max=1024))
+    tenant_name = ma.fields.String(validate=ma.validate.Length(max=255))
+    authentication_url = ma.fields.Url(schemes={"http", "https"}, require_tld=False)
+    properties = ma.fields.Method("dump_properties", "load_properties")
+    data_center = ma.fields.Method("dump_data_center", "load_data_center", required=True)
+
+    def dump_properties(self, provider: Any) -> dict[str, Any] | None:
+        import json
+
+        return dict_to_properties(json.loads(provider.properties or "{}"))
+
+    def load_properties(self, value: Any) -> dict[str, str]:
+        return properties_to_dict(PropertiesSchema().load(value))
+
+    def dump_data_center(self, provider: Any) -> dict[str, str]:
+        return {"id": provider.data_center_id, "href": f"/api/datacenters/{provider.data_center_id}"}
+
+    def load_data_center(self, value: Any) -> dict[str, Any]:
+        loaded: dict[str, Any] = ReferenceSchema().load(value)
+        return loaded
+
+    @ma.post_dump
+    def always_tenant_name(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data.setdefault("tenant_name", "")  # oVirt's schema requires the element
+        return data
+
+
+class ProviderUpdateSchema(ProviderSchema):
+    """Every field optional (PUT changes what it names)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
+class ProviderDeleteArgs(Strict):
+    force = ma.fields.Boolean(load_default=False)
+
+
+class VolumeTypeSchema(ma.Schema):
+    xml_element = "openstack_volume_type"
+    xml_collection = "openstack_volume_types"
+
+    id = ma.fields.String()
+    href = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String()
+    properties = ma.fields.Raw()
+    openstack_volume_provider = ma.fields.Raw()
+
+
+def _validate_cephx_key(value: str) -> None:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ma.ValidationError("not valid base64") from error
+    if len(raw) != CEPHX_KEY_BYTES:
+        raise ma.ValidationError(f"not a cephx key (base64 of {CEPHX_KEY_BYTES} bytes, as `ceph auth get-key` prints)")
+
+
+class AuthenticationKeySchema(Strict):
+    xml_element = "openstack_volume_authentication_key"
+    xml_collection = "openstack_volume_authentication_keys"
+
+    id = ma.fields.String(dump_only=True)
+    href = ma.fields.Function(lambda k: f"{PROVIDERS_PATH}/{k.provider_id}/authenticationkeys/{k.id}", dump_only=True)
+    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
+    uuid = ma.fields.UUID(required=True)
+    usage_type = ma.fields.String(load_default="ceph", validate=ma.validate.OneOf(["ceph"]))
+    value = ma.fields.String(required=True, load_only=True, validate=_validate_cephx_key)
+    creation_date = ma.fields.DateTime(dump_only=True)
+    openstack_volume_provider = ma.fields.Function(lambda k: provider_reference(k.provider), dump_only=True)
+
+    @ma.post_load
+    def uuid_as_text(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "uuid" in data:
+            data["uuid"] = str(data["uuid"])
+        return data
+
+
+class AuthenticationKeyUpdateSchema(AuthenticationKeySchema):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)

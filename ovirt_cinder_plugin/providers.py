@@ -1,0 +1,245 @@
+"""The plugin's service layer for OpenStack volume providers and their authentication keys:
+what the REST views call. Adding a provider checks Keystone and Cinder first, then writes the
+provider and its ``cinder`` storage domain in one transaction, so that a refusal leaves no row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ovirt_cinder_plugin.cinder.connection import CinderConnection, CinderCredentials, connect
+from ovirt_cinder_plugin.cinder.errors import AuthenticationFailed, CinderError, ServiceUnreachable
+from ovirt_cinder_plugin.db.models import AuthenticationKey, Provider
+
+LOG = logging.getLogger(__name__)
+
+STORAGE_DOMAIN_TYPE = "cinder"
+CONNECTION_FIELDS = {
+    "url",
+    "requires_authentication",
+    "username",
+    "password",
+    "tenant_name",
+    "authentication_url",
+    "properties",
+}
+
+
+@dataclass
+class ProviderRefused(Exception):
+    """A request the plugin refuses: ``status`` is the HTTP status, ``message`` names the field."""
+
+    status: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def refusal_for(error: CinderError) -> ProviderRefused:
+    if isinstance(error, AuthenticationFailed):
+        return ProviderRefused(400, f"authentication_url: {error}")
+    if isinstance(error, ServiceUnreachable):
+        return ProviderRefused(502, str(error))
+    return ProviderRefused(400, f"url: {error}")
+
+
+class ProviderService:
+    """``services`` is the engine's service facade (session_factory, secret_box, data_centers,
+    storage_domains); ``connector`` opens Cinder connections (replaceable in unit tests)."""
+
+    def __init__(self, services: Any, connector: Callable[[CinderCredentials], CinderConnection] = connect) -> None:
+        self.services = services
+        self.connect = connector
+
+    def session(self) -> Session:
+        session: Session = self.services.session_factory()
+        return session
+
+    # -- credentials --------------------------------------------------------------------
+    def credentials(self, provider: Provider) -> CinderCredentials:
+        properties = json.loads(provider.properties or "{}")
+        password = ""
+        if provider.password_encrypted:
+            password = self.services.secret_box.decrypt(provider.password_encrypted)
+        if not provider.requires_authentication:
+            return CinderCredentials(url=provider.url, project_name=provider.tenant_name or "admin")
+        return CinderCredentials(
+            url=provider.url,
+            auth_url=provider.authentication_url,
+            username=provider.username,
+            password=password,
+            project_name=provider.tenant_name,
+            user_domain_name=properties.get("user_domain_name", "Default"),
+            project_domain_name=properties.get("project_domain_name", "Default"),
+        )
+
+    def connection(self, provider: Provider) -> CinderConnection:
+        try:
+            return self.connect(self.credentials(provider))
+        except CinderError as error:
+            raise refusal_for(error) from error
+
+    # -- providers ----------------------------------------------------------------------
+    def get(self, session: Session, provider_id: str) -> Provider:
+        provider = session.get(Provider, provider_id)
+        if provider is None:
+            raise ProviderRefused(404, f"OpenStack volume provider {provider_id} not found")
+        return provider
+
+    def list(self, session: Session) -> list[Provider]:
+        return list(session.scalars(select(Provider).order_by(Provider.name)))
+
+    def _name_taken(self, session: Session, name: str, except_id: str | None = None) -> bool:
+        found = session.scalar(select(Provider).where(Provider.name == name))
+        return found is not None and found.id != except_id
+
+    def add(self, data: dict[str, Any]) -> Provider:
+        reference = data.pop("data_center")
+        data_center = self.services.data_centers.find(reference.get("id") or reference.get("name"))
+        if data_center is None:
+            raise ProviderRefused(400, f"data_center: no data center {reference.get('id') or reference.get('name')!r}")
+        with self.session() as session:
+            if self._name_taken(session, data["name"]):
+                raise ProviderRefused(409, f"name: an OpenStack volume provider named {data['name']!r} exists")
+            provider = Provider(data_center_id=data_center.id, storage_domain_id="")
+            self._apply(provider, data)
+            self.connection(provider)  # Keystone accepts the credentials and Cinder speaks v3
+            domain = self.services.storage_domains.create(
+                session,
+                data_center_id=data_center.id,
+                name=provider.name,
+                type=STORAGE_DOMAIN_TYPE,
+                backend_ref="",
+                description=f"Cinder volumes of the OpenStack volume provider {provider.name}",
+            )
+            provider.storage_domain_id = domain.id
+            session.add(provider)
+            session.flush()
+            domain.backend_ref = provider.id
+            self._commit(session, provider.name)
+            LOG.info("added OpenStack volume provider %s (%s) at %s", provider.name, provider.id, provider.url)
+            return provider
+
+    def update(self, provider_id: str, data: dict[str, Any]) -> Provider:
+        if "data_center" in data:
+            raise ProviderRefused(400, "data_center: a provider cannot move to another data center")
+        with self.session() as session:
+            provider = self.get(session, provider_id)
+            if "name" in data and self._name_taken(session, data["name"], except_id=provider.id):
+                raise ProviderRefused(409, f"name: an OpenStack volume provider named {data['name']!r} exists")
+            self._apply(provider, data)
+            if CONNECTION_FIELDS & set(data):
+                self.connection(provider)
+            if "name" in data:
+                domain = self.services.storage_domains.by_backend_ref(session, STORAGE_DOMAIN_TYPE, provider.id)
+                if domain is not None:
+                    domain.name = provider.name
+            self._commit(session, provider.name)
+            return provider
+
+    def remove(self, provider_id: str, force: bool) -> None:
+        with self.session() as session:
+            provider = self.get(session, provider_id)
+            domain = self.services.storage_domains.by_backend_ref(session, STORAGE_DOMAIN_TYPE, provider.id)
+            # an engine without disk entities has no disks to lose
+            count_disks = getattr(self.services, "disks_on_storage_domain", None)
+            disks = count_disks(domain.id) if (domain is not None and count_disks) else 0
+            if disks and not force:
+                raise ProviderRefused(409, f"the provider's storage domain still has {disks} disk(s); use force=true")
+            session.delete(provider)
+            session.flush()
+            if domain is not None:
+                self.services.storage_domains.remove(session, domain)
+            session.commit()
+            LOG.info("removed OpenStack volume provider %s (%s)", provider.name, provider.id)
+
+    def _apply(self, provider: Provider, data: dict[str, Any]) -> None:
+        for field in (
+            "name",
+            "description",
+            "url",
+            "requires_authentication",
+            "username",
+            "tenant_name",
+            "authentication_url",
+        ):
+            if field in data:
+                setattr(provider, field, data[field])
+        if "password" in data:
+            provider.password_encrypted = (
+                self.services.secret_box.encrypt(data["password"]) if data["password"] else None
+            )
+        if "properties" in data:
+            provider.properties = json.dumps(data["properties"], sort_keys=True)
+        if provider.requires_authentication:
+            missing = [
+                f
+                for f, v in (
+                    ("username", provider.username),
+                    ("password", provider.password_encrypted),
+                    ("tenant_name", provider.tenant_name),
+                    ("authentication_url", provider.authentication_url),
+                )
+                if not v
+            ]
+            if missing:
+                raise ProviderRefused(400, f"{missing[0]}: required when requires_authentication is true")
+
+    @staticmethod
+    def _commit(session: Session, name: str) -> None:
+        try:
+            session.commit()
+        except IntegrityError as error:
+            session.rollback()
+            raise ProviderRefused(409, f"name: {name!r} is taken (by a provider or a storage domain)") from error
+
+    # -- authentication keys ------------------------------------------------------------
+    def add_key(self, provider_id: str, data: dict[str, Any]) -> AuthenticationKey:
+        with self.session() as session:
+            provider = self.get(session, provider_id)
+            if any(k.uuid == data["uuid"] for k in provider.keys):
+                raise ProviderRefused(409, f"uuid: the provider already has a key {data['uuid']}")
+            key = AuthenticationKey(
+                provider=provider,
+                uuid=data["uuid"],
+                description=data.get("description", ""),
+                usage_type=data["usage_type"],
+                value_encrypted=self.services.secret_box.encrypt(data["value"]),
+            )
+            session.add(key)
+            session.commit()
+            return key
+
+    def get_key(self, session: Session, provider_id: str, key_id: str) -> AuthenticationKey:
+        key = session.get(AuthenticationKey, key_id)
+        if key is None or key.provider_id != provider_id:
+            raise ProviderRefused(404, f"authentication key {key_id} not found")
+        return key
+
+    def update_key(self, provider_id: str, key_id: str, data: dict[str, Any]) -> AuthenticationKey:
+        with self.session() as session:
+            key = self.get_key(session, provider_id, key_id)
+            if "uuid" in data and data["uuid"] != key.uuid:
+                raise ProviderRefused(400, "uuid: the uuid of a key cannot change; add a new key")
+            if "description" in data:
+                key.description = data["description"]
+            if "usage_type" in data:
+                key.usage_type = data["usage_type"]
+            if "value" in data:
+                key.value_encrypted = self.services.secret_box.encrypt(data["value"])
+            session.commit()
+            return key
+
+    def remove_key(self, provider_id: str, key_id: str) -> None:
+        with self.session() as session:
+            session.delete(self.get_key(session, provider_id, key_id))
+            session.commit()

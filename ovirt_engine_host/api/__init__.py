@@ -1,0 +1,1 @@
+"""The engine's own REST resources, one sub-module per resource."""

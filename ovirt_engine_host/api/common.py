@@ -1,0 +1,61 @@
+"""Pieces every engine resource uses: name validation, id/href, lookups that 404."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import flask_smorest
+import marshmallow as ma
+from flask import g
+from sqlalchemy.orm import Session
+
+NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+
+Model = TypeVar("Model")
+
+
+def name_field(max_length: int, **kwargs: Any) -> ma.fields.String:
+    return ma.fields.String(
+        validate=[
+            ma.validate.Length(min=1, max=max_length),
+            ma.validate.Regexp(NAME_PATTERN, error="only letters, digits, '_', '.' and '-' are allowed"),
+        ],
+        **kwargs,
+    )
+
+
+class ResourceSchema(ma.Schema):
+    """oVirt's common attributes: ``id`` and ``href``; ``collection_path`` makes the href."""
+
+    collection_path = "/api"
+    id = ma.fields.String(dump_only=True)
+    href = ma.fields.Method("make_href", dump_only=True)
+
+    def make_href(self, obj: Any) -> str:
+        return f"{self.collection_path}/{obj.id}"
+
+
+class Reference(ma.Schema):
+    """A reference to another resource by ``id`` or ``name``, as oVirt accepts in requests."""
+
+    id = ma.fields.String()
+    name = ma.fields.String()
+    href = ma.fields.String(load_only=True)
+
+    @ma.validates_schema
+    def needs_id_or_name(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("id") and not data.get("name"):
+            raise ma.ValidationError("give the id or the name", "id")
+
+
+def get_or_404(session: Session, model: type[Model], resource_id: str, what: str) -> Model:
+    found = session.get(model, resource_id)
+    if found is None:
+        flask_smorest.abort(404, message=f"{what} {resource_id} not found")
+        raise AssertionError("abort raises")
+    return found
+
+
+def require_administrator() -> None:
+    if not getattr(g.current_user, "administrator", False):
+        flask_smorest.abort(403, message="only administrators may do this")

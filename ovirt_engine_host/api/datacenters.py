@@ -1,0 +1,73 @@
+"""``/api/datacenters``: list, add, get, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask.views import MethodView
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ovirt_engine_host.api.common import ResourceSchema, get_or_404, name_field, require_administrator
+from ovirt_engine_host.db.models import DataCenter
+from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.state import db_session
+
+blp = Blueprint("datacenters", __name__, url_prefix="/api/datacenters", description="Data centers")
+
+
+class DataCenterSchema(ResourceSchema):
+    xml_element = "data_center"
+    xml_collection = "data_centers"
+    collection_path = "/api/datacenters"
+
+    name = name_field(40, required=True)
+    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
+    local = ma.fields.Boolean(load_default=False)
+
+
+@blp.route("/")
+class DataCenterViews(MethodView):
+    @blp.response(200, DataCenterSchema(many=True))
+    def get(self) -> Any:
+        """List data centers"""
+        with db_session() as session:
+            return session.scalars(select(DataCenter).order_by(DataCenter.name)).all()
+
+    @blp.arguments(DataCenterSchema)
+    @blp.response(201, DataCenterSchema)
+    @blp.alt_response(409, description="A data center of that name exists")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a data center"""
+        require_administrator()
+        with db_session() as session:
+            data_center = DataCenter(**data)
+            session.add(data_center)
+            try:
+                session.commit()
+            except IntegrityError:
+                flask_smorest.abort(409, message=f"name: a data center named {data['name']!r} exists")
+            return data_center
+
+
+@blp.route("/<string:data_center_id>")
+class DataCenterByIdViews(MethodView):
+    @blp.response(200, DataCenterSchema)
+    def get(self, data_center_id: str) -> Any:
+        """Get a data center"""
+        with db_session() as session:
+            return get_or_404(session, DataCenter, data_center_id, "data center")
+
+    @blp.response(204)
+    @blp.alt_response(409, description="The data center still has storage domains")
+    def delete(self, data_center_id: str) -> None:
+        """Remove a data center"""
+        require_administrator()
+        with db_session() as session:
+            data_center = get_or_404(session, DataCenter, data_center_id, "data center")
+            if data_center.storage_domains:
+                flask_smorest.abort(409, message="the data center still has storage domains")
+            session.delete(data_center)
+            session.commit()

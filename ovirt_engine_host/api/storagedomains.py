@@ -1,0 +1,53 @@
+"""``/api/storagedomains``: list and get. Storage domains of a plugin's type are created and
+removed by that plugin (a Cinder domain comes with its OpenStack volume provider)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ovirt_engine_host.api.common import ResourceSchema, get_or_404
+from ovirt_engine_host.db.models import StorageDomain
+from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.state import db_session
+
+blp = Blueprint("storagedomains", __name__, url_prefix="/api/storagedomains", description="Storage domains")
+
+
+class StorageDomainSchema(ResourceSchema):
+    xml_element = "storage_domain"
+    xml_collection = "storage_domains"
+    collection_path = "/api/storagedomains"
+
+    name = ma.fields.String(dump_only=True)
+    description = ma.fields.String(dump_only=True)
+    data_center = ma.fields.Method("reference_data_center", dump_only=True)
+    type = ma.fields.String(dump_only=True)
+    status = ma.fields.Method("state", dump_only=True)
+
+    def reference_data_center(self, domain: StorageDomain) -> dict[str, str]:
+        return {"id": domain.data_center_id, "href": f"/api/datacenters/{domain.data_center_id}"}
+
+    def state(self, domain: StorageDomain) -> dict[str, str]:
+        return {"state": domain.status}
+
+
+@blp.route("/")
+class StorageDomainViews(MethodView):
+    @blp.response(200, StorageDomainSchema(many=True))
+    def get(self) -> Any:
+        """List storage domains"""
+        with db_session() as session:
+            return session.scalars(select(StorageDomain).order_by(StorageDomain.name)).all()
+
+
+@blp.route("/<string:storage_domain_id>")
+class StorageDomainByIdViews(MethodView):
+    @blp.response(200, StorageDomainSchema)
+    def get(self, storage_domain_id: str) -> Any:
+        """Get a storage domain"""
+        with db_session() as session:
+            return get_or_404(session, StorageDomain, storage_domain_id, "storage domain")

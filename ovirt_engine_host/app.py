@@ -1,0 +1,100 @@
+"""``create_app(config)``: Flask + flask-smorest ``Api`` + the pluggy plugin manager.
+
+Nothing is built at import time: each call builds its own plugin manager, database engine and
+API, so tests (and several apps in one process) never share state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import flask_smorest
+from flask import Flask
+from sqlalchemy import select
+
+from ovirt_engine_host import rest
+from ovirt_engine_host.api import datacenters, storagedomains, users
+from ovirt_engine_host.config import EngineConfig
+from ovirt_engine_host.database import make_engine, make_session_factory
+from ovirt_engine_host.db.models import User
+from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
+from ovirt_engine_host.security import SecretBox, password_matches
+from ovirt_engine_host.services import EngineServices
+from ovirt_engine_host.state import EngineState
+
+ENGINE_BLUEPRINTS = (datacenters.blp, storagedomains.blp, users.blp)
+AUTH_CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class AuthenticatedUser:
+    id: str
+    name: str
+    administrator: bool
+
+
+class Authenticator:
+    """Checks HTTP Basic credentials against the users table. A verified (name, password digest)
+    is remembered for a few seconds: scrypt is slow on purpose, and clients send the password
+    with every request."""
+
+    def __init__(self, state: EngineState) -> None:
+        self._state = state
+        self._verified: dict[tuple[str, bytes], tuple[float, AuthenticatedUser]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, password: str) -> AuthenticatedUser | None:
+        key = (name, hashlib.sha256(password.encode()).digest())
+        now = time.monotonic()
+        with self._lock:
+            cached = self._verified.get(key)
+        if cached and now - cached[0] < AUTH_CACHE_SECONDS:
+            return cached[1]
+        with self._state.session_factory() as session:
+            user = session.scalar(select(User).where(User.name == name))
+            if user is None or not password_matches(user.password_hash, password):
+                return None
+            verified = AuthenticatedUser(user.id, user.name, user.administrator)
+        with self._lock:
+            self._verified[key] = (now, verified)
+        return verified
+
+
+def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, ...] = ()) -> Flask:
+    config = config or EngineConfig.from_environment()
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    app = Flask("ovirt_engine_host")
+    app.config.update(
+        API_TITLE="oVirt engine (reference host)",
+        API_VERSION="0.1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        **config.flask,
+    )
+    database = make_engine(config.effective_database_url)
+    session_factory = make_session_factory(database)
+    hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins))
+    services = EngineServices.build(session_factory, SecretBox.from_key_file(config.secret_key_path))
+    state = EngineState(config, database, session_factory, hooks, services)
+    state.attach(app)
+
+    api = flask_smorest.Api(app)
+    for blueprint in ENGINE_BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    hooks.register_rest(api, services)
+    rest.install(app)
+    app.before_request(rest.require_authentication(Authenticator(state)))
+    return app
+
+
+def wsgi_app(**overrides: Any) -> Flask:
+    """For WSGI servers: the configuration comes from OVIRT_ENGINE_* variables."""
+    return create_app(EngineConfig.from_environment(**overrides))

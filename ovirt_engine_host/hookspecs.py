@@ -1,0 +1,846 @@
+# mypy: disable-error-code="empty-body"
+# (a hook specification has no body: pluggy reads only its name, signature and docstring)
+"""The plugin contract: the engine's pluggy hook specifications (project name ``ovirt_engine``).
+
+A plugin is a module or object found through the entry point group ``ovirt_engine.plugins``; its
+hook implementations carry ``pluggy.HookimplMarker("ovirt_engine")`` and have the name of the spec
+they implement. An implementation may take any subset of the spec's parameters, by name.
+
+**The plugin never imports the engine.** What crosses the boundary is therefore plain:
+
+- *Arguments* are the engine's own objects (dataclasses, ORM rows) that the plugin only reads, by
+  attribute. Each spec lists the attributes a plugin may rely on; the ``...View`` protocols below
+  state the same in code, so the engine can check that what it passes has them. Anything else on
+  those objects is the engine's business and may change without notice.
+- *Return values* are plain ``dict`` objects (or lists of them) with exactly the keys of the
+  ``TypedDict`` named in the spec (:class:`OperationHandle`, :class:`OperationStatus`,
+  :class:`ConnectionInfo`, :class:`HostSecret`, :class:`QuotaVerdict`, :class:`UnregisteredDisk`,
+  :class:`MigrationBranch`). The ``TypedDict`` classes type the engine's side; a plugin cannot
+  import them and simply returns dicts with those keys (every key present, ``None`` where allowed).
+
+**Dispatch by storage-domain type.** Every storage spec is ``firstresult=True``: the engine calls
+the hook once, every plugin sees the ``storage_domain`` and an implementation returns ``None`` when
+``storage_domain.type`` is not one of the types it registered through
+:func:`ovirt_engine_storage_domain_types`; the first non-``None`` result is the answer. A ``None``
+answer to the engine therefore means "no installed plugin serves this storage-domain type".
+
+**Asynchronous operations.** A storage hook that changes the backend starts the change and returns
+an :class:`OperationHandle` at once. The engine persists the handle (the disk stays ``LOCKED``),
+polls all pending handles of one storage domain at a time through the batched
+:func:`ovirt_engine_poll_operations` with backoff, maps the :class:`OperationStatus` to the disk's
+status (``OK`` / ``ILLEGAL`` with the reason kept) and resumes polling after an engine restart.
+Because the engine may stop after a hook returned but before it persisted the handle, a hook that
+starts an operation must be idempotent for its ``request_id``: called again for the same engine
+object, it returns the handle of the operation already started instead of starting a second one.
+
+**Errors.** An implementation that cannot start an operation (invalid request, backend unreachable,
+backend refusal) raises an exception; the engine fails the request with the exception's message,
+so messages must be meaningful to an administrator and must never contain a secret.
+
+**Secrets.** Backend credentials and keys never appear in a :class:`ConnectionInfo`, in a return
+value meant for REST, or in a log line. A Ceph cephx key reaches hypervisors only as a libvirt
+secret, through :func:`ovirt_engine_host_secrets`.
+
+Importing this module has no side effects: the engine builds its ``pluggy.PluginManager`` in
+``create_app`` and adds these specs there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+
+import pluggy
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+    from sqlalchemy.orm import Session, sessionmaker
+
+PROJECT_NAME = "ovirt_engine"
+"""The pluggy project name shared by the engine and its plugins."""
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+OPERATION_KINDS = (
+    "create_disk",
+    "delete_disk",
+    "extend_disk",
+    "create_snapshot",
+    "delete_snapshot",
+    "clone_disk",
+    "revert_disk",
+)
+"""The values of :attr:`OperationHandle.kind`: the name of the hook that started the operation,
+without the ``ovirt_engine_`` prefix."""
+
+OperationState = Literal["pending", "done", "failed", "gone"]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the engine passes in (read-only, by attribute)
+# ---------------------------------------------------------------------------------------------
+
+
+class StorageDomainView(Protocol):
+    """A storage domain, as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's storage-domain id (UUID string)."""
+
+    @property
+    def name(self) -> str:
+        """Its unique name."""
+
+    @property
+    def description(self) -> str:
+        """Its description (may be empty)."""
+
+    @property
+    def type(self) -> str:
+        """The storage-domain type that selects the plugin (``"cinder"``)."""
+
+    @property
+    def data_center_id(self) -> str:
+        """The id of the data center the domain belongs to."""
+
+    @property
+    def backend_ref(self) -> str | None:
+        """The plugin's own reference for the domain, as given to ``storage_domains.create``
+        (the Cinder plugin: its provider id)."""
+
+
+class DiskView(Protocol):
+    """A disk (a Cinder volume on a ``cinder`` domain), as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's disk id (UUID string); the idempotency key of operations on the disk."""
+
+    @property
+    def name(self) -> str:
+        """The disk's alias."""
+
+    @property
+    def description(self) -> str:
+        """Its description (may be empty)."""
+
+    @property
+    def provisioned_size(self) -> int:
+        """The size the guest sees, in bytes."""
+
+    @property
+    def volume_type(self) -> str | None:
+        """The backend volume type asked for (a Cinder volume type name or id), or ``None``."""
+
+    @property
+    def backend_id(self) -> str | None:
+        """The backend's id of the disk (the Cinder volume id), ``None`` until a create or clone
+        handle was persisted."""
+
+    @property
+    def storage_domain_id(self) -> str:
+        """The id of the storage domain the disk lives on."""
+
+
+class SnapshotView(Protocol):
+    """A snapshot of one disk, as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's id of this disk snapshot (UUID string); the idempotency key."""
+
+    @property
+    def description(self) -> str:
+        """Its description (may be empty)."""
+
+    @property
+    def backend_id(self) -> str | None:
+        """The backend's id (the Cinder snapshot id), ``None`` until the create handle was
+        persisted."""
+
+    @property
+    def disk_id(self) -> str:
+        """The id of the disk it is a snapshot of."""
+
+
+class HostView(Protocol):
+    """A hypervisor host, as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's host id (UUID string)."""
+
+    @property
+    def name(self) -> str:
+        """The host's name (its host name, as a storage backend's connector expects it)."""
+
+    @property
+    def address(self) -> str:
+        """The address (IP or resolvable name) the host reaches storage from."""
+
+
+class VmView(Protocol):
+    """A virtual machine, as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's VM id (UUID string)."""
+
+    @property
+    def name(self) -> str:
+        """The VM's name."""
+
+
+class DataCenterView(Protocol):
+    """A data center, as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's data-center id (UUID string)."""
+
+    @property
+    def name(self) -> str:
+        """Its unique name."""
+
+
+class QuotaRequestView(Protocol):
+    """What an operation would consume, for :func:`ovirt_engine_check_quota`."""
+
+    @property
+    def operation(self) -> Literal["create", "extend"]:
+        """``"create"`` (new volumes, including clones) or ``"extend"`` (a bigger existing volume)."""
+
+    @property
+    def size_delta(self) -> int:
+        """Bytes added per volume: the new disk's size for a create, new size minus current size
+        for an extend."""
+
+    @property
+    def volume_type(self) -> str | None:
+        """The volume type the bytes are counted against, ``None`` for the backend's default."""
+
+    @property
+    def count(self) -> int:
+        """How many volumes a create adds (more than one for a VM pool); ``0`` for an extend."""
+
+
+# The services facade handed to ovirt_engine_register_rest.
+
+
+class RestApi(Protocol):
+    """The part of ``flask_smorest.Api`` a plugin uses."""
+
+    def register_blueprint(self, blp: Any, **options: Any) -> None:
+        """Register a flask-smorest blueprint (routes and OpenAPI documentation)."""
+
+
+class StorageDomainsService(Protocol):
+    """The engine's storage domains, for plugins that create domains of their own type. Each
+    method works in the caller's SQLAlchemy session (from ``services.session_factory``), so that
+    a plugin's own rows and the domain commit or roll back together."""
+
+    def create(
+        self, session: Session, *, data_center_id: str, name: str, type: str, backend_ref: str, description: str = ""
+    ) -> StorageDomainView:
+        """Add an active storage domain of ``type`` in the data center, with the plugin's
+        ``backend_ref`` for it; flushed, not committed (a duplicate name fails at commit)."""
+
+    def remove(self, session: Session, domain: StorageDomainView) -> None:
+        """Remove the storage domain (flushed, not committed)."""
+
+    def by_backend_ref(self, session: Session, type: str, backend_ref: str) -> StorageDomainView | None:
+        """The storage domain of ``type`` whose ``backend_ref`` is ``backend_ref``, or ``None``."""
+
+
+class DataCentersService(Protocol):
+    """The engine's data centers, read-only."""
+
+    def get(self, id: str) -> DataCenterView | None:
+        """The data center with that id, or ``None``."""
+
+    def find(self, id_or_name: str) -> DataCenterView | None:
+        """The data center with that id, else with that name, or ``None``."""
+
+
+class SecretBoxService(Protocol):
+    """The engine's encryption of secrets at rest (plugins store passwords and keys with it)."""
+
+    def encrypt(self, plaintext: str) -> bytes:
+        """Encrypt a secret for storage."""
+
+    def decrypt(self, token: bytes) -> str:
+        """Decrypt a stored secret; raises ``ValueError`` when it does not decrypt."""
+
+
+class PluginServices(Protocol):
+    """The engine's services for plugins (the only engine API a plugin sees)."""
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """SQLAlchemy ``sessionmaker`` of the engine database (where the plugin's tables live)."""
+
+    @property
+    def Blueprint(self) -> type[Any]:  # noqa: N802 -- used like the class it is: services.Blueprint(...)
+        """The engine's ``flask_smorest.Blueprint`` subclass: it also reads XML bodies and writes
+        XML responses for schemas that name their element (``xml_element``, ``xml_collection``)."""
+
+    @property
+    def storage_domains(self) -> StorageDomainsService:
+        """Create, get, remove and look up storage domains."""
+
+    @property
+    def data_centers(self) -> DataCentersService:
+        """Get and find data centers."""
+
+    @property
+    def secret_box(self) -> SecretBoxService:
+        """Encrypt and decrypt secrets at rest."""
+
+    @property
+    def disks_on_storage_domain(self) -> Callable[[str], int]:
+        """``disks_on_storage_domain(storage_domain_id)`` -> how many engine disks live there.
+        Offered once the engine has disks; a plugin treats its absence as "no disks"."""
+
+
+# ---------------------------------------------------------------------------------------------
+# What a plugin returns (plain dicts with these keys)
+# ---------------------------------------------------------------------------------------------
+
+
+class OperationHandle(TypedDict):
+    """An asynchronous operation the plugin started, persisted by the engine until it ends."""
+
+    backend_id: str
+    """The backend object the operation works on (a Cinder volume id, or a snapshot id for the
+    snapshot kinds); what :func:`ovirt_engine_poll_operations` looks at."""
+    kind: str
+    """One of :data:`OPERATION_KINDS`."""
+    request_id: str
+    """The engine's idempotency key: the id of the engine object the operation is for."""
+
+
+class OperationStatus(TypedDict):
+    """Where one :class:`OperationHandle` stands."""
+
+    backend_id: str
+    """The handle's ``backend_id``, repeated."""
+    state: OperationState
+    """``pending`` (still running), ``done`` (succeeded), ``failed`` (the backend reports an error)
+    or ``gone`` (the backend object does not exist: success for ``delete_*`` kinds, failure for
+    the others)."""
+    reason: str | None
+    """Why it failed or is gone, in the backend's words; ``None`` otherwise."""
+    actual_size: int | None
+    """The volume's size in bytes on the backend once ``done`` (it may exceed the size asked
+    for, e.g. Cinder rounds up to whole GiB); ``None`` when unknown or not a volume."""
+
+
+class ConnectionInfo(TypedDict):
+    """How a host opens a disk: os-brick / Nova style connection info, free of secrets."""
+
+    driver_volume_type: str
+    """The connection protocol, e.g. ``"rbd"``."""
+    data: dict[str, Any]
+    """Protocol parameters; for ``rbd``: ``name`` (``pool/image``), ``hosts``, ``ports``,
+    ``auth_enabled``, ``auth_username``, ``secret_type`` (``"ceph"``), ``secret_uuid`` (the
+    libvirt secret holding the key), ``cluster_name``, ``discard``. Never a key or a keyring."""
+    attachment_id: str | None
+    """The backend's attachment id (a Cinder attachment), ``None`` when the backend has none."""
+
+
+class HostSecret(TypedDict):
+    """A libvirt secret every active host of a data center must hold."""
+
+    usage_type: str
+    """libvirt's secret usage type: ``"ceph"``."""
+    usage_name: str
+    """libvirt's usage name, unique per secret: ``"ovirt/<provider-id>/<key-uuid>"``."""
+    uuid: str
+    """The libvirt secret UUID; the ``secret_uuid`` that connection info refers to."""
+    value: bytes
+    """The raw secret (for cephx: the base64-decoded key). Never logged, never shown by REST."""
+    description: str
+    """A human-readable description (no secret in it)."""
+
+
+class QuotaVerdict(TypedDict):
+    """Whether an operation fits the backend's quota."""
+
+    allowed: bool
+    """``False`` when the operation would exceed a limit."""
+    limit: str | None
+    """The name of the limit that refuses (Cinder: ``"gigabytes"``, ``"volumes"``,
+    ``"gigabytes_<type>"``, ``"volumes_<type>"``), else ``None``."""
+    message: str | None
+    """An administrator-readable explanation when refused, else ``None``."""
+    in_use: int | None
+    """Usage of ``limit`` now (in its unit: GiB or volumes), ``None`` when no limit refuses."""
+    requested: int | None
+    """What the operation adds to ``limit`` (same unit), ``None`` when no limit refuses."""
+    maximum: int | None
+    """The limit's maximum (same unit), ``None`` when no limit refuses."""
+
+
+class UnregisteredDisk(TypedDict):
+    """A volume on a storage domain's backend that no engine disk refers to."""
+
+    backend_id: str
+    """The backend's id (the Cinder volume id)."""
+    name: str | None
+    """The backend's name for it."""
+    description: str | None
+    """The backend's description of it."""
+    size: int
+    """Its size in bytes."""
+    volume_type: str | None
+    """Its backend volume type."""
+    status: str
+    """The backend's status word (Cinder: ``available``, ``in-use``, ``error``, ...)."""
+    bootable: bool
+    """Whether the backend marks it bootable."""
+
+
+class MigrationBranch(TypedDict):
+    """A plugin's Alembic branch."""
+
+    branch: str
+    """The branch label (``branch_labels`` of the branch's first revision), e.g. ``"cinder"``."""
+    versions_dir: str
+    """Absolute path of the directory holding the branch's revision files."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry hooks
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def ovirt_engine_storage_domain_types() -> list[str]:
+    """Register the storage-domain types the plugin serves.
+
+    The engine collects the lists of all plugins (not firstresult). A type served by two plugins is
+    a configuration error the engine refuses to start with; a storage domain can only be created
+    with a type some plugin serves. A plugin's storage hooks answer exactly for these types.
+
+    :return: The type names, e.g. ``["cinder"]``.
+
+    **When**: once, when the engine builds its plugin manager (``create_app``).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def ovirt_engine_register_rest(api: RestApi, services: PluginServices) -> None:
+    """Add the plugin's REST resources to the engine's API.
+
+    Not firstresult: every plugin registers its own blueprints.
+
+    :param api: The engine's ``flask_smorest.Api``; call ``api.register_blueprint(blp)`` (URL
+        prefixes under ``/api``, e.g. ``/api/openstackvolumeproviders``).
+    :param services: The engine's service facade for plugins (:class:`PluginServices`). The engine
+        guarantees these attributes:
+
+        - ``session_factory``: SQLAlchemy ``sessionmaker`` of the engine database;
+        - ``represent(element_name, data, status=200)``: a Flask response, JSON or XML by content
+          negotiation;
+        - ``represent_collection(collection_name, element_name, items, status=200)``: the same for
+          a list;
+        - ``parse_body(element_name)``: the request body, JSON or XML, as a dict;
+        - ``Blueprint``: the engine's flask-smorest ``Blueprint`` subclass with XML support;
+        - ``storage_domains``: ``create(data_center_id, name, type, backend_ref, description)``,
+          ``get(id)``, ``remove(id)``, ``by_backend_ref(type, backend_ref)``;
+        - ``data_centers``: ``get(id)``, ``find(id_or_name)``;
+        - ``secret_box``: ``encrypt(str) -> bytes``, ``decrypt(bytes) -> str``;
+        - ``disks_on_storage_domain(storage_domain_id) -> int``.
+
+        A plugin may keep ``services`` for the life of the application.
+    :return: Nothing.
+
+    **When**: once, in ``create_app``, after the engine registered its own blueprints.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def ovirt_engine_db_metadata() -> MetaData | None:
+    """Declare the plugin's own database tables.
+
+    Not firstresult: the engine collects the metadata of every plugin. The tables live in the
+    engine database; they are created by the plugin's Alembic branch
+    (:func:`ovirt_engine_migrations`), never by ``create_all``. Table names should carry the
+    plugin's prefix (``cinder_...``) so that plugins cannot collide.
+
+    :return: The ``sqlalchemy.MetaData`` holding the plugin's tables, or ``None`` when it has none.
+
+    **When**: once, when the engine builds its plugin manager; the engine uses it to check that
+    the database schema matches (tests, ``db check``).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def ovirt_engine_migrations() -> MigrationBranch | None:
+    """Declare the plugin's Alembic branch.
+
+    Not firstresult: the engine collects every plugin's branch and adds its versions directory to
+    Alembic's ``version_locations``; ``db upgrade`` applies every branch up to its head.
+
+    :return: ``{"branch": str, "versions_dir": str}`` (:class:`MigrationBranch`), e.g.
+        ``{"branch": "cinder", "versions_dir": "/.../ovirt_cinder_plugin/db/versions"}``, or
+        ``None`` when the plugin has no tables.
+
+    **When**: at ``db upgrade`` (console command) and when the engine starts on a database.
+
+    .. versionadded:: 0.1
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage operations (firstresult, dispatched by storage_domain.type)
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_create_disk(storage_domain: StorageDomainView, disk: DiskView) -> OperationHandle | None:
+    """Start creating the backend volume of a new disk.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The domain the disk is created on; reads ``id``, ``type``,
+        ``backend_ref``, ``data_center_id``, ``name``.
+    :param disk: The new disk; reads ``id`` (tag the volume with it, so that a repeated call finds
+        the volume instead of creating a second one), ``name``, ``description``,
+        ``provisioned_size`` (bytes; a backend with coarser sizes rounds up), ``volume_type``.
+    :return: An :class:`OperationHandle` ``{"backend_id": <volume id>, "kind": "create_disk",
+        "request_id": disk.id}``, or ``None`` for a foreign domain type.
+
+    **When**: when a disk is added on a domain of the plugin's type (``POST /disks``, or with a
+    new VM), after :func:`ovirt_engine_check_quota` allowed it; the disk is ``LOCKED`` until the
+    poll says ``done`` (then ``OK``) or ``failed`` (then ``ILLEGAL``, with the reason).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_delete_disk(storage_domain: StorageDomainView, disk: DiskView) -> OperationHandle | None:
+    """Start deleting a disk's backend volume.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk; reads ``id`` and ``backend_id`` (when ``None``, the implementation looks
+        the volume up by the disk id it was tagged with).
+    :return: An :class:`OperationHandle` with ``"kind": "delete_disk"`` and ``request_id``
+        ``disk.id``; the deletion is complete when the poll answers ``gone``. ``None`` for a
+        foreign domain type.
+
+    **When**: when a disk is removed (``DELETE /disks/{id}``, or a VM, template or pool removed
+    with its disks); the engine refuses while the disk is plugged into a running VM or has thin
+    clones.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_extend_disk(
+    storage_domain: StorageDomainView, disk: DiskView, new_size: int
+) -> OperationHandle | None:
+    """Start growing a disk's backend volume.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk; reads ``id``, ``backend_id``, ``provisioned_size`` (the current size).
+    :param new_size: The new size in bytes, larger than ``disk.provisioned_size``; a backend with
+        coarser sizes rounds up (the poll's ``actual_size`` tells the size reached).
+    :return: An :class:`OperationHandle` with ``"kind": "extend_disk"``, ``backend_id`` the volume
+        id and ``request_id`` ``disk.id``, or ``None`` for a foreign domain type.
+
+    **When**: when a disk's ``provisioned_size`` is raised (``PUT /disks/{id}``), after
+    :func:`ovirt_engine_check_quota` allowed it.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_create_snapshot(
+    storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView
+) -> OperationHandle | None:
+    """Start taking a snapshot of a disk's backend volume.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk to snapshot; reads ``id``, ``backend_id``.
+    :param snapshot: The new disk snapshot; reads ``id`` (tag the backend snapshot with it, for
+        idempotency) and ``description``.
+    :return: An :class:`OperationHandle` ``{"backend_id": <snapshot id>, "kind":
+        "create_snapshot", "request_id": snapshot.id}``, or ``None`` for a foreign domain type.
+
+    **When**: when a VM snapshot is taken, once per disk of the VM on a domain of the plugin's
+    type (the VM may be running: the snapshot is crash-consistent).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_delete_snapshot(
+    storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView
+) -> OperationHandle | None:
+    """Start deleting a backend snapshot.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk the snapshot belongs to; reads ``id``, ``backend_id``.
+    :param snapshot: The snapshot; reads ``id``, ``backend_id``.
+    :return: An :class:`OperationHandle` with ``"kind": "delete_snapshot"``, ``backend_id`` the
+        snapshot id and ``request_id`` ``snapshot.id``; complete when the poll answers ``gone``.
+        ``None`` for a foreign domain type.
+
+    **When**: when a VM snapshot is removed, and when a snapshot preview is committed or undone.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_clone_disk(
+    storage_domain: StorageDomainView,
+    source_disk: DiskView,
+    source_snapshot: SnapshotView | None,
+    target_disk: DiskView,
+    mode: Literal["full", "thin"],
+) -> OperationHandle | None:
+    """Start creating a new disk's volume as a copy of another disk or of one of its snapshots.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The domain of both disks; reads ``id``, ``type``, ``backend_ref``.
+    :param source_disk: The disk copied from; reads ``id``, ``backend_id``, ``provisioned_size``.
+    :param source_snapshot: The snapshot of ``source_disk`` copied from (reads ``id``,
+        ``backend_id``), or ``None`` to copy the disk's current content.
+    :param target_disk: The new disk; reads ``id`` (tag the volume with it, for idempotency),
+        ``name``, ``description``, ``provisioned_size``, ``volume_type``.
+    :param mode: ``"full"``: the new volume shares no data with its source (a template's disk);
+        ``"thin"``: copy-on-write, the new volume shares unchanged data with its source (a VM made
+        from a template, a pool's VMs). The engine keeps a source while thin clones of it exist.
+    :return: An :class:`OperationHandle` ``{"backend_id": <new volume id>, "kind": "clone_disk",
+        "request_id": target_disk.id}``, or ``None`` for a foreign domain type.
+
+    **When**: making a template from a VM (``full``), a VM or pool from a template (``thin``),
+    copying a disk (``full``), cloning a VM from a snapshot (``full``, with ``source_snapshot``)
+    and previewing a snapshot (``thin``, with ``source_snapshot``).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_revert_disk(
+    storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView
+) -> OperationHandle | None:
+    """Start reverting a disk's volume, in place, to one of its snapshots.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult. A backend that reverts only to its latest
+    snapshot (Cinder) raises for an older one; the engine then previews through a thin clone.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk; reads ``id``, ``backend_id``, ``provisioned_size``.
+    :param snapshot: The snapshot to go back to; reads ``id``, ``backend_id``.
+    :return: An :class:`OperationHandle` with ``"kind": "revert_disk"``, ``backend_id`` the volume
+        id and ``request_id`` ``disk.id``, or ``None`` for a foreign domain type.
+
+    **When**: when a VM is restored to a snapshot (the VM is down).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_poll_operations(
+    storage_domain: StorageDomainView, operations: list[OperationHandle]
+) -> list[OperationStatus] | None:
+    """Tell where pending operations of one storage domain stand (batched).
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    The implementation answers for every handle and should make a constant number of backend
+    requests per call (Cinder: one volume list and one snapshot list, filtered), not one per
+    handle. It must not raise for a single unknown object: that handle is ``gone``.
+
+    :param storage_domain: The domain the operations run on; reads ``id``, ``type``,
+        ``backend_ref``.
+    :param operations: The pending :class:`OperationHandle` dicts of that domain, as the hooks
+        returned them (never empty).
+    :return: One :class:`OperationStatus` per handle, in the order of ``operations``:
+        ``{"backend_id", "state": "pending"|"done"|"failed"|"gone", "reason", "actual_size"}``;
+        or ``None`` for a foreign domain type.
+
+    **When**: in every poll cycle of the engine's command poller, once per storage domain with
+    pending operations, with backoff per operation; also right after an engine restart.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_prepare_disk(
+    storage_domain: StorageDomainView, disk: DiskView, host: HostView, vm: VmView
+) -> ConnectionInfo | None:
+    """Make a disk usable by a VM on a host and tell the host how to open it.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    The answer is never cached by the engine: it asks at every start and hot-plug, because what
+    it contains changes (Ceph monitors come and go). Secrets never appear in the connection info;
+    the cephx key reaches hosts only as a libvirt secret (:func:`ovirt_engine_host_secrets`),
+    which ``data["secret_uuid"]`` names. A backend's key material (Cinder's ``keyring``) is
+    removed from ``data``.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk; reads ``id``, ``backend_id``.
+    :param host: The host the VM runs on; reads ``id``, ``name``, ``address`` (the backend's
+        connector: Cinder's attachment is made for this host).
+    :param vm: The VM; reads ``id`` (Cinder's attachment ``instance_uuid``), ``name``.
+    :return: A :class:`ConnectionInfo` ``{"driver_volume_type": "rbd", "data": {...},
+        "attachment_id": <Cinder attachment id>}``, or ``None`` for a foreign domain type. The
+        engine keeps it until :func:`ovirt_engine_release_disk`.
+
+    **When**: at every VM start (once per disk on a domain of the plugin's type) and every disk
+    hot-plug, before the host agent builds the domain XML.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_release_disk(
+    storage_domain: StorageDomainView, disk: DiskView, host: HostView, vm: VmView, connection: ConnectionInfo
+) -> bool | None:
+    """Undo :func:`ovirt_engine_prepare_disk`: the volume is available again.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult. Idempotent: releasing twice is no error.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk; reads ``id``, ``backend_id``.
+    :param host: The host the VM ran on; reads ``id``, ``name``, ``address``.
+    :param vm: The VM; reads ``id``, ``name``.
+    :param connection: The :class:`ConnectionInfo` that ``prepare_disk`` returned for this run
+        (its ``attachment_id`` names what to release).
+    :return: ``True`` when something was released, ``False`` when nothing was attached any more;
+        ``None`` for a foreign domain type.
+
+    **When**: after a VM stopped (shut down, powered off, crashed, or its host was fenced), after
+    a disk hot-unplug, and after a failed start for the disks already prepared.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_list_unregistered_disks(
+    storage_domain: StorageDomainView, registered_ids: set[str]
+) -> list[UnregisteredDisk] | None:
+    """List the backend's volumes of a storage domain that no engine disk refers to.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param registered_ids: The ``backend_id`` of every engine disk on the domain (volumes with
+        these ids are left out).
+    :return: A list of :class:`UnregisteredDisk` ``{"backend_id", "name", "description", "size",
+        "volume_type", "status", "bootable"}`` (possibly empty), or ``None`` for a foreign domain
+        type.
+
+    **When**: when an administrator lists a domain's unregistered disks, to import volumes made
+    outside the engine or to recover disks after the engine's database was lost.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_check_quota(storage_domain: StorageDomainView, request: QuotaRequestView) -> QuotaVerdict | None:
+    """Tell whether an operation fits the backend's quota, before starting it.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult. The verdict is advisory (the backend still
+    enforces its quota; a refusal then shows as a ``failed`` operation). An implementation that
+    cannot read the quota raises.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param request: What the operation would consume; reads ``operation`` (``"create"`` |
+        ``"extend"``), ``size_delta`` (bytes per volume), ``volume_type`` (``str`` | ``None``),
+        ``count`` (volumes created; ``0`` for an extend).
+    :return: A :class:`QuotaVerdict` ``{"allowed": bool, "limit", "message", "in_use",
+        "requested", "maximum"}`` (the last five ``None`` when allowed), or ``None`` for a foreign
+        domain type.
+
+    **When**: before :func:`ovirt_engine_create_disk`, :func:`ovirt_engine_clone_disk` and
+    :func:`ovirt_engine_extend_disk`; a refusal fails the REST request (409) with ``message``.
+
+    .. versionadded:: 0.1
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Hosts and notifications (every plugin)
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def ovirt_engine_host_secrets(data_center: DataCenterView) -> list[HostSecret]:
+    """List the libvirt secrets every active host of a data center must hold.
+
+    Not firstresult: the engine collects and concatenates the lists of all plugins.
+
+    :param data_center: The data center; reads ``id``, ``name``.
+    :return: A list (possibly empty) of :class:`HostSecret` ``{"usage_type": "ceph",
+        "usage_name": "ovirt/<provider-id>/<key-uuid>", "uuid": str, "value": bytes,
+        "description": str}``; ``value`` is the raw key and is never logged.
+
+    **When**: when a host is activated, and before every VM start and disk hot-plug on a host
+    (so that keys added later reach hosts without reactivating them); the host agent registers
+    missing or changed secrets and removes ``ovirt/`` secrets no plugin lists any more.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def ovirt_engine_storage_domain_removed(storage_domain: StorageDomainView) -> None:
+    """Notification: the engine removed a storage domain.
+
+    Not firstresult: every plugin is told; an implementation ignores domains of a foreign type.
+    Must be idempotent: it is also called when the plugin itself asked for the removal
+    (``services.storage_domains.remove``), and what it cleans up may be gone already.
+
+    :param storage_domain: The removed domain (detached from the database, still readable);
+        reads ``id``, ``type``, ``backend_ref``, ``data_center_id``.
+    :return: Nothing.
+
+    **When**: after the transaction that deleted the domain's row committed (removal through
+    the engine's REST API or through ``services.storage_domains.remove``).
+
+    .. versionadded:: 0.1
+    """

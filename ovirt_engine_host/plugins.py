@@ -1,0 +1,52 @@
+"""The plugin manager and the engine's typed facade over its hook calls (as tox does): the rest
+of the engine calls these methods, never ``pm.hook`` directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pluggy
+from sqlalchemy import MetaData
+
+from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, hookspecs
+
+PROJECT_NAME = "ovirt_engine"
+
+
+def build_plugin_manager(disabled: Iterable[str] = (), extra_plugins: Iterable[object] = ()) -> pluggy.PluginManager:
+    """Specs first, then the installed plugins (entry point group ``ovirt_engine.plugins``), then
+    a check that every implementation matches a spec. ``disabled`` names plugins not to load."""
+    manager = pluggy.PluginManager(PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    for name in disabled:
+        manager.set_blocked(name)
+    for plugin in extra_plugins:
+        manager.register(plugin)
+    manager.load_setuptools_entrypoints(PLUGIN_ENTRY_POINT_GROUP)
+    manager.check_pending()
+    return manager
+
+
+class EngineHooks:
+    def __init__(self, manager: pluggy.PluginManager) -> None:
+        self.manager = manager
+        self._hook: Any = manager.hook
+
+    def plugin_names(self) -> list[str]:
+        return sorted(name for name, plugin in self.manager.list_name_plugin() if plugin is not None)
+
+    def storage_domain_types(self) -> set[str]:
+        return {t for types in self._hook.ovirt_engine_storage_domain_types() for t in types}
+
+    def register_rest(self, api: Any, services: Any) -> None:
+        self._hook.ovirt_engine_register_rest(api=api, services=services)
+
+    def db_metadata(self) -> list[MetaData]:
+        return list(self._hook.ovirt_engine_db_metadata())
+
+    def migration_dirs(self) -> list[str]:
+        return [m["versions_dir"] for m in self._hook.ovirt_engine_migrations()]
+
+    def storage_domain_removed(self, storage_domain: Any) -> None:
+        self._hook.ovirt_engine_storage_domain_removed(storage_domain=storage_domain)

@@ -1,0 +1,169 @@
+"""REST plumbing shared by the engine's and the plugins' resources.
+
+- JSON by default, XML when ``Accept`` (or, without one, ``Content-Type``) asks for it: a
+  resource's schema names its oVirt XML element (``xml_element``, and ``xml_collection`` for
+  lists); views return plain data and the after-request hook turns the dumped JSON into
+  schema-ordered XML (``ovirt_engine_host.representation``).
+- Request bodies in XML are parsed safely (no DTD, no entities) into the same dict a JSON body
+  gives, then validated by the same marshmallow schema: one set of rules for both.
+- Errors, in the representation asked for: JSON ``{code, status, message, errors}`` or oVirt's
+  ``<fault><reason/><detail/></fault>``.
+- Every endpoint but the API documentation requires HTTP Basic authentication.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import Flask, Request, Response, g, request
+from flask_smorest.utils import get_appcontext
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from ovirt_engine_host.representation import XmlRejected, from_xml, to_xml, to_xml_collection, wants_xml
+
+XML_MIMETYPES = {"application/xml", "text/xml"}
+PUBLIC_PATHS = ("/api/openapi.json", "/api/docs")
+
+
+def _is_xml(mimetype: str | None) -> bool:
+    return (mimetype or "").split(";")[0].strip() in XML_MIMETYPES
+
+
+class BodyParser(FlaskParser):
+    """webargs' Flask parser that also reads XML bodies (for schemas that name an element)."""
+
+    def load_json(self, req: Request, schema: ma.Schema) -> Any:
+        if _is_xml(req.mimetype):
+            element: str | None = getattr(schema, "xml_element", None)
+            if element is None:
+                flask_smorest.abort(415, message="this resource accepts JSON bodies only")
+                raise AssertionError("abort raises")
+            try:
+                return from_xml(req.get_data(cache=True), element)
+            except XmlRejected as error:
+                flask_smorest.abort(400, message=str(error))
+        if req.content_length and not req.is_json:
+            flask_smorest.abort(
+                415, message=f"unsupported Content-Type {req.mimetype!r}: send application/json or application/xml"
+            )
+        return super().load_json(req, schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with XML bodies and XML responses (plugins get it through the
+    engine's services, so they never import the engine)."""
+
+    ARGUMENTS_PARSER = BodyParser()
+
+    def response(self, status_code: int | str, schema: Any = None, **kwargs: Any) -> Callable[..., Any]:
+        decorator = super().response(status_code, schema, **kwargs)
+        element = _xml_element_of(schema)
+
+        def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+            inner = decorator(func)
+
+            def view(*args: Any, **view_kwargs: Any) -> Any:
+                g.ovirt_xml_element = element
+                return inner(*args, **view_kwargs)
+
+            view.__name__ = inner.__name__
+            view.__doc__ = inner.__doc__
+            view.__dict__.update(inner.__dict__)
+            return view
+
+        return wrap
+
+
+def _xml_element_of(schema: Any) -> tuple[str, bool] | None:
+    """(element, is_collection) for a response schema, or None when it has no XML form."""
+    if schema is None:
+        return None
+    instance = schema() if isinstance(schema, type) else schema
+    if getattr(instance, "many", False):
+        collection = getattr(instance, "xml_collection", None)
+        return (collection, True) if collection else None
+    element = getattr(instance, "xml_element", None)
+    return (element, False) if element else None
+
+
+def client_wants_xml() -> bool:
+    return wants_xml(request.headers.get("Accept"), request.headers.get("Content-Type"))
+
+
+def convert_response_to_xml(response: Response) -> Response:
+    """After a view: the JSON a schema dumped becomes XML when the client asked for XML."""
+    element = g.pop("ovirt_xml_element", None)
+    if element is None or not client_wants_xml() or response.mimetype != "application/json":
+        return response
+    dumped = get_appcontext().get("result_dump")
+    if dumped is None:
+        return response
+    name, is_collection = element
+    body = to_xml_collection(name, dumped) if is_collection else to_xml(name, dumped)
+    response.set_data(body)
+    response.mimetype = "application/xml"
+    return response
+
+
+def _flatten(errors: Any, path: str = "") -> list[str]:
+    """webargs' nested {location: {field: [messages]}} as "field: message" lines."""
+    if isinstance(errors, dict):
+        lines: list[str] = []
+        for key, value in errors.items():
+            if key in {"json", "query", "form", "headers", "path", "_schema"} and not path:
+                lines += _flatten(value, "")
+            else:
+                lines += _flatten(value, f"{path}.{key}" if path else str(key))
+        return lines
+    if isinstance(errors, list):
+        return [line for item in errors for line in _flatten(item, path)]
+    return [f"{path}: {errors}" if path else str(errors)]
+
+
+def render_fault(error: HTTPException) -> Response:
+    """oVirt's fault in XML, or flask-smorest's error document in JSON; a validation error's
+    message names each field."""
+    data = getattr(error, "data", None) or {}
+    errors = data.get("messages") or data.get("errors")
+    message = (
+        data.get("message") or ("; ".join(_flatten(errors)) if errors else None) or error.description or error.name
+    )
+    headers = dict(data.get("headers") or {})
+    if error.code == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="ovirt-engine"'
+    if client_wants_xml():
+        detail = message if not errors else f"{message}: {json.dumps(errors, sort_keys=True)}"
+        body = to_xml("fault", {"reason": error.name, "detail": detail})
+        return Response(body, status=error.code, mimetype="application/xml", headers=headers)
+    payload: dict[str, Any] = {"code": error.code, "status": error.name, "message": message}
+    if errors:
+        payload["errors"] = errors
+    return Response(json.dumps(payload), status=error.code, mimetype="application/json", headers=headers)
+
+
+def require_authentication(authenticate: Callable[[str, str], Any]) -> Callable[[], None]:
+    """A before-request hook: HTTP Basic against the engine's users, for all but the API docs."""
+
+    def check() -> None:
+        if not request.path.startswith("/api") or request.path.startswith(PUBLIC_PATHS):
+            return
+        credentials = request.authorization
+        if credentials is None or credentials.type != "basic":
+            flask_smorest.abort(401, message="authentication required (HTTP Basic)")
+            return
+        user = authenticate(credentials.username or "", credentials.password or "")
+        if user is None:
+            flask_smorest.abort(401, message="wrong user name or password")
+        g.current_user = user
+
+    return check
+
+
+def install(app: Flask) -> None:
+    app.after_request(convert_response_to_xml)
+    app.register_error_handler(HTTPException, render_fault)

@@ -1,0 +1,85 @@
+"""What the engine offers its plugins (passed to ``ovirt_engine_register_rest`` as
+``services``): plugins use these objects by attribute and never import the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ovirt_engine_host.db.models import DataCenter, StorageDomain
+from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.security import SecretBox
+
+
+class DataCenterService:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def get(self, data_center_id: str) -> DataCenter | None:
+        with self._sessions() as session:
+            return session.get(DataCenter, data_center_id)
+
+    def find(self, id_or_name: str) -> DataCenter | None:
+        """By id, or else by name (oVirt accepts either in a reference)."""
+        with self._sessions() as session:
+            return session.get(DataCenter, id_or_name) or session.scalar(
+                select(DataCenter).where(DataCenter.name == id_or_name)
+            )
+
+
+class StorageDomainService:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def create(
+        self,
+        session: Session,
+        *,
+        data_center_id: str,
+        name: str,
+        type: str,
+        backend_ref: str,
+        description: str = "",
+    ) -> StorageDomain:
+        """Adds an active storage domain in the caller's transaction (so that a plugin's own row
+        and the domain commit or roll back together)."""
+        domain = StorageDomain(
+            data_center_id=data_center_id,
+            name=name,
+            type=type,
+            backend_ref=backend_ref,
+            description=description,
+            status="active",
+        )
+        session.add(domain)
+        session.flush()
+        return domain
+
+    def by_backend_ref(self, session: Session, type: str, backend_ref: str) -> StorageDomain | None:
+        return session.scalar(
+            select(StorageDomain).where(StorageDomain.type == type, StorageDomain.backend_ref == backend_ref)
+        )
+
+    def remove(self, session: Session, domain: StorageDomain) -> None:
+        session.delete(domain)
+        session.flush()
+
+
+@dataclass(frozen=True)
+class EngineServices:
+    session_factory: sessionmaker[Session]
+    secret_box: SecretBox
+    data_centers: DataCenterService
+    storage_domains: StorageDomainService
+    Blueprint: type[Blueprint] = Blueprint
+
+    @classmethod
+    def build(cls, session_factory: sessionmaker[Session], secret_box: SecretBox) -> EngineServices:
+        return cls(
+            session_factory=session_factory,
+            secret_box=secret_box,
+            data_centers=DataCenterService(session_factory),
+            storage_domains=StorageDomainService(session_factory),
+        )

@@ -1,0 +1,36 @@
+"""The per-application engine state, kept in ``app.extensions`` (nothing at import time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ovirt_engine_host.config import EngineConfig
+from ovirt_engine_host.plugins import EngineHooks
+from ovirt_engine_host.services import EngineServices
+
+EXTENSION_KEY = "ovirt_engine"
+
+
+@dataclass(frozen=True)
+class EngineState:
+    config: EngineConfig
+    database: Engine
+    session_factory: sessionmaker[Session]
+    hooks: EngineHooks
+    services: EngineServices
+
+    def attach(self, app: Flask) -> None:
+        app.extensions[EXTENSION_KEY] = self
+
+
+def engine_state(app: Flask | None = None) -> EngineState:
+    state: EngineState = (app or current_app).extensions[EXTENSION_KEY]
+    return state
+
+
+def db_session() -> Session:
+    return engine_state().session_factory()

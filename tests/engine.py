@@ -1,0 +1,76 @@
+"""An engine (create_app + migrations + an administrator + a data center) on a fresh database:
+SQLite in a temporary directory, or a throw-away database on the stack's PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from flask import Flask
+from flask.testing import FlaskClient
+from lxml import etree
+
+from ovirt_engine_host.app import create_app
+from ovirt_engine_host.config import EngineConfig
+from ovirt_engine_host.database import upgrade
+from ovirt_engine_host.db.models import DataCenter, User
+from ovirt_engine_host.security import hash_password
+from ovirt_engine_host.state import engine_state
+
+XSD_PATH = Path(__file__).resolve().parent.parent / "ovirt_engine_host" / "representation" / "api.xsd"
+ADMIN = ("admin", "admin-password")
+
+
+@cache
+def xml_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD_PATH)))
+
+
+def assert_valid_xml(body: bytes) -> etree._Element:
+    document = etree.fromstring(body)
+    schema = xml_schema()
+    assert schema.validate(document), schema.error_log
+    return document
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    name = f"ovirt_engine_test_{uuid.uuid4().hex[:10]}"
+    admin_url = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Engine:
+    app: Flask
+    client: FlaskClient
+    data_center_id: str
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("auth", ADMIN)
+        return self.client.open(path, method=method, **kwargs)
+
+
+def build_engine(state_dir: Path, database_url: str, **config: Any) -> Engine:
+    app = create_app(EngineConfig(state_dir=state_dir, database_url=database_url, **config))
+    state = engine_state(app)
+    upgrade(state.database, state.hooks.migration_dirs())
+    with state.session_factory() as session:
+        session.add(User(name=ADMIN[0], password_hash=hash_password(ADMIN[1]), administrator=True))
+        data_center = DataCenter(name="dc1", description="test data center")
+        session.add(data_center)
+        session.commit()
+        data_center_id = data_center.id
+    return Engine(app, app.test_client(), data_center_id)
