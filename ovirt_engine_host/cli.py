@@ -101,7 +101,8 @@ def serve(config: EngineConfig, host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
-            self.cfg.set("control_socket_disable", True) if "control_socket_disable" in self.cfg.settings else None
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 23: no ~/.gunicorn socket
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return create_app(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 import marshmallow as ma
@@ -83,8 +84,6 @@ class ProviderSchema(Strict):
     data_center = ma.fields.Method("dump_data_center", "load_data_center", required=True)
 
     def dump_properties(self, provider: Any) -> dict[str, Any] | None:
-        import json
-
         return dict_to_properties(json.loads(provider.properties or "{}"))
 
     def load_properties(self, value: Any) -> dict[str, str]:
