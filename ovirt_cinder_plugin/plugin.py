@@ -11,6 +11,9 @@ from typing import Any
 import pluggy
 from sqlalchemy import MetaData
 
+from ovirt_cinder_plugin.disks import DiskOperations
+from ovirt_cinder_plugin.runtime import runtime_for
+
 PROJECT_NAME = "ovirt_engine"
 STORAGE_DOMAIN_TYPE = "cinder"
 
@@ -26,7 +29,46 @@ def ovirt_engine_storage_domain_types() -> list[str]:
 def ovirt_engine_register_rest(api: Any, services: Any) -> None:
     from ovirt_cinder_plugin.api.routes import create_blueprint
 
-    api.register_blueprint(create_blueprint(services))
+    api.register_blueprint(create_blueprint(services, runtime_for(services).providers))
+
+
+def _disks(storage_domain: Any, services: Any) -> DiskOperations | None:
+    """The disk operations serving this application, or None for another plugin's domain."""
+    if storage_domain.type != STORAGE_DOMAIN_TYPE:
+        return None
+    return runtime_for(services).disks
+
+
+@hookimpl
+def ovirt_engine_create_disk(storage_domain: Any, disk: Any, resuming: bool, services: Any) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.create(storage_domain, disk, resuming) if operations else None
+
+
+@hookimpl
+def ovirt_engine_delete_disk(storage_domain: Any, disk: Any, services: Any) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.delete(storage_domain, disk) if operations else None
+
+
+@hookimpl
+def ovirt_engine_extend_disk(storage_domain: Any, disk: Any, new_size: int, services: Any) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.extend(storage_domain, disk, new_size) if operations else None
+
+
+@hookimpl
+def ovirt_engine_poll_operations(
+    storage_domain: Any, operations: list[dict[str, Any]], services: Any
+) -> list[dict[str, Any]] | None:
+    disks = _disks(storage_domain, services)
+    return disks.poll(storage_domain, operations) if disks else None
+
+
+@hookimpl
+def ovirt_engine_check_quota(storage_domain: Any, request: Any, services: Any) -> dict[str, Any] | None:
+    operations = _disks(storage_domain, services)
+    return operations.check_quota(storage_domain, request) if operations else None
 
 
 @hookimpl

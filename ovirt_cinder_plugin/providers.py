@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ovirt_cinder_plugin.cinder.connection import CinderConnection, CinderCredentials, connect
 from ovirt_cinder_plugin.cinder.errors import AuthenticationFailed, CinderError, ServiceUnreachable
+from ovirt_cinder_plugin.connections import ConnectionCache
 from ovirt_cinder_plugin.db.models import AuthenticationKey, Provider
 
 LOG = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class ProviderService:
     def __init__(self, services: Any, connector: Callable[[CinderCredentials], CinderConnection] = connect) -> None:
         self.services = services
         self.connect = connector
+        self.connections = ConnectionCache(connector)
 
     def session(self) -> Session:
         session: Session = self.services.session_factory()
@@ -83,10 +85,16 @@ class ProviderService:
         )
 
     def connection(self, provider: Provider) -> CinderConnection:
+        """A new connection: checks that the provider's settings work (add, update)."""
         try:
             return self.connect(self.credentials(provider))
         except CinderError as error:
             raise refusal_for(error) from error
+
+    def cached_connection(self, provider: Provider) -> CinderConnection:
+        """The provider's open connection (raises the boundary's CinderError when it cannot
+        connect: the disk operations keep their own error mapping)."""
+        return self.connections.get(provider, lambda: self.credentials(provider))
 
     # -- providers ----------------------------------------------------------------------
     def get(self, session: Session, provider_id: str) -> Provider:
@@ -144,6 +152,7 @@ class ProviderService:
                 if domain is not None:
                     domain.name = provider.name
             self._commit(session, provider.name)
+            self.connections.forget(provider.id)
             return provider
 
     def remove(self, provider_id: str, force: bool) -> None:
@@ -160,6 +169,7 @@ class ProviderService:
             if domain is not None:
                 self.services.storage_domains.remove(session, domain)
             session.commit()
+            self.connections.forget(provider.id)
             LOG.info("removed OpenStack volume provider %s (%s)", provider.name, provider.id)
 
     def _apply(self, provider: Provider, data: dict[str, Any]) -> None:

@@ -17,7 +17,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from ovirt_engine_host import rest
-from ovirt_engine_host.api import datacenters, storagedomains, users
+from ovirt_engine_host.api import datacenters, disks, jobs, storagedomains, users
+from ovirt_engine_host.commands.coordinator import CommandCoordinator
+from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.database import make_engine, make_session_factory
 from ovirt_engine_host.db.models import User
@@ -26,7 +28,7 @@ from ovirt_engine_host.security import SecretBox, password_matches
 from ovirt_engine_host.services import EngineServices
 from ovirt_engine_host.state import EngineState
 
-ENGINE_BLUEPRINTS = (datacenters.blp, storagedomains.blp, users.blp)
+ENGINE_BLUEPRINTS = (datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, users.blp)
 AUTH_CACHE_SECONDS = 30.0
 
 
@@ -81,9 +83,10 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     )
     database = make_engine(config.effective_database_url)
     session_factory = make_session_factory(database)
-    hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins))
     services = EngineServices.build(session_factory, SecretBox.from_key_file(config.secret_key_path))
-    state = EngineState(config, database, session_factory, hooks, services)
+    hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins), services)
+    coordinator = CommandCoordinator(session_factory, hooks, config.poller)
+    state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
     state.attach(app)
 
     api = flask_smorest.Api(app)
@@ -92,6 +95,8 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     hooks.register_rest(api, services)
     rest.install(app)
     app.before_request(rest.require_authentication(Authenticator(state)))
+    if config.poller.enabled:
+        state.poller.start()
     return app
 
 

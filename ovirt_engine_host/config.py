@@ -11,6 +11,41 @@ DEFAULT_STATE_DIR = Path(os.environ.get("OVIRT_ENGINE_STATE_DIR", "/var/lib/ovir
 
 
 @dataclass(frozen=True)
+class PollerSettings:
+    """The command poller. A pending operation is polled ``initial_delay`` seconds after it
+    started, then with the delay doubling up to ``max_delay``; the delay starts over whenever the
+    backend reports a different status (oVirt 3.6: 1 s doubling to 10 s). ``lease_seconds`` is
+    how long an engine process may work on a command before another one may take it over (a
+    crashed process on this host is noticed at once). A cycle also takes the commands of the
+    same domain due within ``coalesce_seconds``, so that operations started one after the other
+    share a poll. ``sync_wait_seconds`` bounds how long a
+    synchronous ``DELETE`` waits before answering 202. ``enabled`` is false only for tools that
+    must not poll (the poller runs in every engine process)."""
+
+    enabled: bool = True
+    initial_delay: float = 1.0
+    max_delay: float = 10.0
+    lease_seconds: float = 60.0
+    coalesce_seconds: float = 0.5
+    sync_wait_seconds: float = 60.0
+
+    @classmethod
+    def from_environment(cls) -> PollerSettings:
+        def number(name: str, default: float) -> float:
+            return float(os.environ.get(f"OVIRT_ENGINE_POLL_{name}", default))
+
+        defaults = cls()
+        return cls(
+            enabled=os.environ.get("OVIRT_ENGINE_POLL_ENABLED", "1") not in {"0", "false", "no"},
+            initial_delay=number("INITIAL_DELAY", defaults.initial_delay),
+            max_delay=number("MAX_DELAY", defaults.max_delay),
+            lease_seconds=number("LEASE_SECONDS", defaults.lease_seconds),
+            coalesce_seconds=number("COALESCE_SECONDS", defaults.coalesce_seconds),
+            sync_wait_seconds=number("SYNC_WAIT_SECONDS", defaults.sync_wait_seconds),
+        )
+
+
+@dataclass(frozen=True)
 class EngineConfig:
     """``database_url`` empty means SQLite in ``state_dir/engine.db``; PostgreSQL by URL
     (``postgresql+psycopg://user@host/db``)."""
@@ -19,6 +54,7 @@ class EngineConfig:
     database_url: str = ""
     max_body_bytes: int = 1024 * 1024
     disabled_plugins: tuple[str, ...] = ()
+    poller: PollerSettings = field(default_factory=lambda: PollerSettings())
     flask: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -35,6 +71,7 @@ class EngineConfig:
             "state_dir": Path(os.environ.get("OVIRT_ENGINE_STATE_DIR", str(DEFAULT_STATE_DIR))),
             "database_url": os.environ.get("OVIRT_ENGINE_DATABASE_URL", ""),
             "disabled_plugins": tuple(p for p in os.environ.get("OVIRT_ENGINE_DISABLED_PLUGINS", "").split(",") if p),
+            "poller": PollerSettings.from_environment(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -23,11 +23,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "migrations"
 def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
-        # SQLite enforces foreign keys only when asked, per connection.
+        # SQLite enforces foreign keys only when asked, per connection. Write-ahead logging lets
+        # the poller and the API's readers work while one of them writes, and with
+        # synchronous=NORMAL a commit no longer waits for a disk flush (a power cut may lose the
+        # last commits, never corrupt the database).
         @event.listens_for(engine, "connect")
-        def _foreign_keys_on(dbapi_connection: object, _record: object) -> None:
+        def _sqlite_settings(dbapi_connection: object, _record: object) -> None:
             cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
     return engine

@@ -35,7 +35,13 @@ object, it returns the handle of the operation already started instead of starti
 
 **Errors.** An implementation that cannot start an operation (invalid request, backend unreachable,
 backend refusal) raises an exception; the engine fails the request with the exception's message,
-so messages must be meaningful to an administrator and must never contain a secret.
+so messages must be meaningful to an administrator and must never contain a secret. Two optional
+attributes of the exception steer the engine (a plugin cannot import engine exception classes):
+``status``, the HTTP status to answer with (4xx: the request is wrong, e.g. ``409`` for a quota
+or a conflict, the message starting with the field at fault; 5xx: the backend failed; default
+``502``), and ``transient`` (``True`` when retrying later may succeed, e.g. the backend is
+unreachable). A poll that raises leaves every operation of the call pending, to be polled again
+with backoff: a network error never fails an operation.
 
 **Secrets.** Backend credentials and keys never appear in a :class:`ConnectionInfo`, in a return
 value meant for REST, or in a log line. A Ceph cephx key reaches hypervisors only as a libvirt
@@ -115,7 +121,10 @@ class DiskView(Protocol):
 
     @property
     def id(self) -> str:
-        """The engine's disk id (UUID string); the idempotency key of operations on the disk."""
+        """The engine's disk id (UUID string); the idempotency key of operations on the disk.
+        For :func:`ovirt_engine_create_disk` it is the request id of the create (the disk row
+        does not exist yet); once the create's handle is recorded the disk's id is the handle's
+        ``backend_id``, as in oVirt where a Cinder disk's id is its volume id."""
 
     @property
     def name(self) -> str:
@@ -334,6 +343,10 @@ class OperationStatus(TypedDict):
     actual_size: int | None
     """The volume's size in bytes on the backend once ``done`` (it may exceed the size asked
     for, e.g. Cinder rounds up to whole GiB); ``None`` when unknown or not a volume."""
+    backend_status: str | None
+    """The backend's own status word (Cinder: ``creating``, ``extending``, ``available``,
+    ``error_deleting``, ...), ``None`` when the object is gone. The engine restarts its backoff
+    when it changes and shows it in the job's progress."""
 
 
 class ConnectionInfo(TypedDict):
@@ -442,18 +455,18 @@ def ovirt_engine_register_rest(api: RestApi, services: PluginServices) -> None:
     :param services: The engine's service facade for plugins (:class:`PluginServices`). The engine
         guarantees these attributes:
 
-        - ``session_factory``: SQLAlchemy ``sessionmaker`` of the engine database;
-        - ``represent(element_name, data, status=200)``: a Flask response, JSON or XML by content
-          negotiation;
-        - ``represent_collection(collection_name, element_name, items, status=200)``: the same for
-          a list;
-        - ``parse_body(element_name)``: the request body, JSON or XML, as a dict;
-        - ``Blueprint``: the engine's flask-smorest ``Blueprint`` subclass with XML support;
-        - ``storage_domains``: ``create(data_center_id, name, type, backend_ref, description)``,
-          ``get(id)``, ``remove(id)``, ``by_backend_ref(type, backend_ref)``;
+        - ``session_factory``: SQLAlchemy ``sessionmaker`` of the engine database (where the
+          plugin's tables live);
+        - ``Blueprint``: the engine's flask-smorest ``Blueprint`` subclass: a view returns plain
+          data and gets JSON or XML by content negotiation, and reads JSON or XML bodies, for
+          schemas naming their element (``xml_element``, ``xml_collection``);
+        - ``storage_domains``: ``create(session, *, data_center_id, name, type, backend_ref,
+          description)``, ``remove(session, domain)``, ``by_backend_ref(session, type,
+          backend_ref)``, all in the caller's session (flushed, not committed);
         - ``data_centers``: ``get(id)``, ``find(id_or_name)``;
         - ``secret_box``: ``encrypt(str) -> bytes``, ``decrypt(bytes) -> str``;
-        - ``disks_on_storage_domain(storage_domain_id) -> int``.
+        - ``disks_on_storage_domain(storage_domain_id) -> int``: how many engine disks live on
+          the domain.
 
         A plugin may keep ``services`` for the life of the application.
     :return: Nothing.
@@ -505,7 +518,9 @@ def ovirt_engine_migrations() -> MigrationBranch | None:
 
 
 @hookspec(firstresult=True)
-def ovirt_engine_create_disk(storage_domain: StorageDomainView, disk: DiskView) -> OperationHandle | None:
+def ovirt_engine_create_disk(
+    storage_domain: StorageDomainView, disk: DiskView, resuming: bool, services: PluginServices
+) -> OperationHandle | None:
     """Start creating the backend volume of a new disk.
 
     An implementation returns ``None`` when ``storage_domain.type`` is not its own.
@@ -516,6 +531,12 @@ def ovirt_engine_create_disk(storage_domain: StorageDomainView, disk: DiskView) 
     :param disk: The new disk; reads ``id`` (tag the volume with it, so that a repeated call finds
         the volume instead of creating a second one), ``name``, ``description``,
         ``provisioned_size`` (bytes; a backend with coarser sizes rounds up), ``volume_type``.
+    :param resuming: ``False`` on the first call for ``disk.id``: nothing can exist yet, and the
+        implementation may skip looking for it. ``True`` when the engine calls again for a request
+        it may have sent before (it stopped, or lost the answer): the implementation looks the
+        volume up by ``disk.id`` first and creates it only when it is not found.
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: An :class:`OperationHandle` ``{"backend_id": <volume id>, "kind": "create_disk",
         "request_id": disk.id}``, or ``None`` for a foreign domain type.
 
@@ -528,7 +549,9 @@ def ovirt_engine_create_disk(storage_domain: StorageDomainView, disk: DiskView) 
 
 
 @hookspec(firstresult=True)
-def ovirt_engine_delete_disk(storage_domain: StorageDomainView, disk: DiskView) -> OperationHandle | None:
+def ovirt_engine_delete_disk(
+    storage_domain: StorageDomainView, disk: DiskView, services: PluginServices
+) -> OperationHandle | None:
     """Start deleting a disk's backend volume.
 
     An implementation returns ``None`` when ``storage_domain.type`` is not its own.
@@ -537,6 +560,8 @@ def ovirt_engine_delete_disk(storage_domain: StorageDomainView, disk: DiskView) 
     :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
     :param disk: The disk; reads ``id`` and ``backend_id`` (when ``None``, the implementation looks
         the volume up by the disk id it was tagged with).
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: An :class:`OperationHandle` with ``"kind": "delete_disk"`` and ``request_id``
         ``disk.id``; the deletion is complete when the poll answers ``gone``. ``None`` for a
         foreign domain type.
@@ -551,7 +576,10 @@ def ovirt_engine_delete_disk(storage_domain: StorageDomainView, disk: DiskView) 
 
 @hookspec(firstresult=True)
 def ovirt_engine_extend_disk(
-    storage_domain: StorageDomainView, disk: DiskView, new_size: int
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    new_size: int,
+    services: PluginServices,
 ) -> OperationHandle | None:
     """Start growing a disk's backend volume.
 
@@ -562,6 +590,8 @@ def ovirt_engine_extend_disk(
     :param disk: The disk; reads ``id``, ``backend_id``, ``provisioned_size`` (the current size).
     :param new_size: The new size in bytes, larger than ``disk.provisioned_size``; a backend with
         coarser sizes rounds up (the poll's ``actual_size`` tells the size reached).
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: An :class:`OperationHandle` with ``"kind": "extend_disk"``, ``backend_id`` the volume
         id and ``request_id`` ``disk.id``, or ``None`` for a foreign domain type.
 
@@ -574,7 +604,10 @@ def ovirt_engine_extend_disk(
 
 @hookspec(firstresult=True)
 def ovirt_engine_create_snapshot(
-    storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    snapshot: SnapshotView,
+    services: PluginServices,
 ) -> OperationHandle | None:
     """Start taking a snapshot of a disk's backend volume.
 
@@ -585,6 +618,8 @@ def ovirt_engine_create_snapshot(
     :param disk: The disk to snapshot; reads ``id``, ``backend_id``.
     :param snapshot: The new disk snapshot; reads ``id`` (tag the backend snapshot with it, for
         idempotency) and ``description``.
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: An :class:`OperationHandle` ``{"backend_id": <snapshot id>, "kind":
         "create_snapshot", "request_id": snapshot.id}``, or ``None`` for a foreign domain type.
 
@@ -597,7 +632,10 @@ def ovirt_engine_create_snapshot(
 
 @hookspec(firstresult=True)
 def ovirt_engine_delete_snapshot(
-    storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    snapshot: SnapshotView,
+    services: PluginServices,
 ) -> OperationHandle | None:
     """Start deleting a backend snapshot.
 
@@ -607,6 +645,8 @@ def ovirt_engine_delete_snapshot(
     :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
     :param disk: The disk the snapshot belongs to; reads ``id``, ``backend_id``.
     :param snapshot: The snapshot; reads ``id``, ``backend_id``.
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: An :class:`OperationHandle` with ``"kind": "delete_snapshot"``, ``backend_id`` the
         snapshot id and ``request_id`` ``snapshot.id``; complete when the poll answers ``gone``.
         ``None`` for a foreign domain type.
@@ -624,6 +664,7 @@ def ovirt_engine_clone_disk(
     source_snapshot: SnapshotView | None,
     target_disk: DiskView,
     mode: Literal["full", "thin"],
+    services: PluginServices,
 ) -> OperationHandle | None:
     """Start creating a new disk's volume as a copy of another disk or of one of its snapshots.
 
@@ -639,6 +680,8 @@ def ovirt_engine_clone_disk(
     :param mode: ``"full"``: the new volume shares no data with its source (a template's disk);
         ``"thin"``: copy-on-write, the new volume shares unchanged data with its source (a VM made
         from a template, a pool's VMs). The engine keeps a source while thin clones of it exist.
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: An :class:`OperationHandle` ``{"backend_id": <new volume id>, "kind": "clone_disk",
         "request_id": target_disk.id}``, or ``None`` for a foreign domain type.
 
@@ -652,7 +695,10 @@ def ovirt_engine_clone_disk(
 
 @hookspec(firstresult=True)
 def ovirt_engine_revert_disk(
-    storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    snapshot: SnapshotView,
+    services: PluginServices,
 ) -> OperationHandle | None:
     """Start reverting a disk's volume, in place, to one of its snapshots.
 
@@ -663,6 +709,8 @@ def ovirt_engine_revert_disk(
     :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
     :param disk: The disk; reads ``id``, ``backend_id``, ``provisioned_size``.
     :param snapshot: The snapshot to go back to; reads ``id``, ``backend_id``.
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: An :class:`OperationHandle` with ``"kind": "revert_disk"``, ``backend_id`` the volume
         id and ``request_id`` ``disk.id``, or ``None`` for a foreign domain type.
 
@@ -674,7 +722,9 @@ def ovirt_engine_revert_disk(
 
 @hookspec(firstresult=True)
 def ovirt_engine_poll_operations(
-    storage_domain: StorageDomainView, operations: list[OperationHandle]
+    storage_domain: StorageDomainView,
+    operations: list[OperationHandle],
+    services: PluginServices,
 ) -> list[OperationStatus] | None:
     """Tell where pending operations of one storage domain stand (batched).
 
@@ -689,6 +739,8 @@ def ovirt_engine_poll_operations(
         ``backend_ref``.
     :param operations: The pending :class:`OperationHandle` dicts of that domain, as the hooks
         returned them (never empty).
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: One :class:`OperationStatus` per handle, in the order of ``operations``:
         ``{"backend_id", "state": "pending"|"done"|"failed"|"gone", "reason", "actual_size"}``;
         or ``None`` for a foreign domain type.
@@ -702,7 +754,11 @@ def ovirt_engine_poll_operations(
 
 @hookspec(firstresult=True)
 def ovirt_engine_prepare_disk(
-    storage_domain: StorageDomainView, disk: DiskView, host: HostView, vm: VmView
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    host: HostView,
+    vm: VmView,
+    services: PluginServices,
 ) -> ConnectionInfo | None:
     """Make a disk usable by a VM on a host and tell the host how to open it.
 
@@ -720,6 +776,8 @@ def ovirt_engine_prepare_disk(
     :param host: The host the VM runs on; reads ``id``, ``name``, ``address`` (the backend's
         connector: Cinder's attachment is made for this host).
     :param vm: The VM; reads ``id`` (Cinder's attachment ``instance_uuid``), ``name``.
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: A :class:`ConnectionInfo` ``{"driver_volume_type": "rbd", "data": {...},
         "attachment_id": <Cinder attachment id>}``, or ``None`` for a foreign domain type. The
         engine keeps it until :func:`ovirt_engine_release_disk`.
@@ -733,7 +791,12 @@ def ovirt_engine_prepare_disk(
 
 @hookspec(firstresult=True)
 def ovirt_engine_release_disk(
-    storage_domain: StorageDomainView, disk: DiskView, host: HostView, vm: VmView, connection: ConnectionInfo
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    host: HostView,
+    vm: VmView,
+    connection: ConnectionInfo,
+    services: PluginServices,
 ) -> bool | None:
     """Undo :func:`ovirt_engine_prepare_disk`: the volume is available again.
 
@@ -746,6 +809,8 @@ def ovirt_engine_release_disk(
     :param vm: The VM; reads ``id``, ``name``.
     :param connection: The :class:`ConnectionInfo` that ``prepare_disk`` returned for this run
         (its ``attachment_id`` names what to release).
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: ``True`` when something was released, ``False`` when nothing was attached any more;
         ``None`` for a foreign domain type.
 
@@ -758,7 +823,9 @@ def ovirt_engine_release_disk(
 
 @hookspec(firstresult=True)
 def ovirt_engine_list_unregistered_disks(
-    storage_domain: StorageDomainView, registered_ids: set[str]
+    storage_domain: StorageDomainView,
+    registered_ids: set[str],
+    services: PluginServices,
 ) -> list[UnregisteredDisk] | None:
     """List the backend's volumes of a storage domain that no engine disk refers to.
 
@@ -768,6 +835,8 @@ def ovirt_engine_list_unregistered_disks(
     :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
     :param registered_ids: The ``backend_id`` of every engine disk on the domain (volumes with
         these ids are left out).
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: A list of :class:`UnregisteredDisk` ``{"backend_id", "name", "description", "size",
         "volume_type", "status", "bootable"}`` (possibly empty), or ``None`` for a foreign domain
         type.
@@ -780,7 +849,9 @@ def ovirt_engine_list_unregistered_disks(
 
 
 @hookspec(firstresult=True)
-def ovirt_engine_check_quota(storage_domain: StorageDomainView, request: QuotaRequestView) -> QuotaVerdict | None:
+def ovirt_engine_check_quota(
+    storage_domain: StorageDomainView, request: QuotaRequestView, services: PluginServices
+) -> QuotaVerdict | None:
     """Tell whether an operation fits the backend's quota, before starting it.
 
     An implementation returns ``None`` when ``storage_domain.type`` is not its own.
@@ -792,6 +863,8 @@ def ovirt_engine_check_quota(storage_domain: StorageDomainView, request: QuotaRe
     :param request: What the operation would consume; reads ``operation`` (``"create"`` |
         ``"extend"``), ``size_delta`` (bytes per volume), ``volume_type`` (``str`` | ``None``),
         ``count`` (volumes created; ``0`` for an extend).
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: A :class:`QuotaVerdict` ``{"allowed": bool, "limit", "message", "in_use",
         "requested", "maximum"}`` (the last five ``None`` when allowed), or ``None`` for a foreign
         domain type.
@@ -809,12 +882,14 @@ def ovirt_engine_check_quota(storage_domain: StorageDomainView, request: QuotaRe
 
 
 @hookspec
-def ovirt_engine_host_secrets(data_center: DataCenterView) -> list[HostSecret]:
+def ovirt_engine_host_secrets(data_center: DataCenterView, services: PluginServices) -> list[HostSecret]:
     """List the libvirt secrets every active host of a data center must hold.
 
     Not firstresult: the engine collects and concatenates the lists of all plugins.
 
     :param data_center: The data center; reads ``id``, ``name``.
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: A list (possibly empty) of :class:`HostSecret` ``{"usage_type": "ceph",
         "usage_name": "ovirt/<provider-id>/<key-uuid>", "uuid": str, "value": bytes,
         "description": str}``; ``value`` is the raw key and is never logged.

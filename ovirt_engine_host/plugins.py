@@ -4,12 +4,13 @@ of the engine calls these methods, never ``pm.hook`` directly."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 from sqlalchemy import MetaData
 
 from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, hookspecs
+from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus, QuotaVerdict
 
 PROJECT_NAME = "ovirt_engine"
 
@@ -29,8 +30,12 @@ def build_plugin_manager(disabled: Iterable[str] = (), extra_plugins: Iterable[o
 
 
 class EngineHooks:
-    def __init__(self, manager: pluggy.PluginManager) -> None:
+    """``services`` (the engine's :class:`~ovirt_engine_host.services.EngineServices`) is passed
+    to every storage hook, so that a plugin serves each application with its own database."""
+
+    def __init__(self, manager: pluggy.PluginManager, services: Any = None) -> None:
         self.manager = manager
+        self.services = services
         self._hook: Any = manager.hook
 
     def plugin_names(self) -> list[str]:
@@ -50,3 +55,25 @@ class EngineHooks:
 
     def storage_domain_removed(self, storage_domain: Any) -> None:
         self._hook.ovirt_engine_storage_domain_removed(storage_domain=storage_domain)
+
+    # -- storage operations (firstresult: None means no plugin serves the domain's type) --
+    def _storage(self, name: str, **arguments: Any) -> Any:
+        return getattr(self._hook, f"ovirt_engine_{name}")(services=self.services, **arguments)
+
+    def create_disk(self, storage_domain: Any, disk: Any, resuming: bool) -> OperationHandle | None:
+        handle = self._storage("create_disk", storage_domain=storage_domain, disk=disk, resuming=resuming)
+        return cast("OperationHandle | None", handle)
+
+    def delete_disk(self, storage_domain: Any, disk: Any) -> OperationHandle | None:
+        return cast("OperationHandle | None", self._storage("delete_disk", storage_domain=storage_domain, disk=disk))
+
+    def extend_disk(self, storage_domain: Any, disk: Any, new_size: int) -> OperationHandle | None:
+        handle = self._storage("extend_disk", storage_domain=storage_domain, disk=disk, new_size=new_size)
+        return cast("OperationHandle | None", handle)
+
+    def poll_operations(self, storage_domain: Any, operations: list[OperationHandle]) -> list[OperationStatus] | None:
+        statuses = self._storage("poll_operations", storage_domain=storage_domain, operations=operations)
+        return cast("list[OperationStatus] | None", statuses)
+
+    def check_quota(self, storage_domain: Any, request: Any) -> QuotaVerdict | None:
+        return cast("QuotaVerdict | None", self._storage("check_quota", storage_domain=storage_domain, request=request))

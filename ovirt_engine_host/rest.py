@@ -167,3 +167,11 @@ def require_authentication(authenticate: Callable[[str, str], Any]) -> Callable[
 def install(app: Flask) -> None:
     app.after_request(convert_response_to_xml)
     app.register_error_handler(HTTPException, render_fault)
+
+
+def represent(element: str, data: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
+    """A response outside a view's declared schema (e.g. a 202 carrying the job): ``data`` is
+    already dumped; JSON, or XML as the client asked."""
+    if client_wants_xml():
+        return Response(to_xml(element, data), status=status, mimetype="application/xml", headers=headers)
+    return Response(json.dumps(data), status=status, mimetype="application/json", headers=headers)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ovirt_engine_host.db.models import DataCenter, StorageDomain
+from ovirt_engine_host.db.models import DataCenter, Disk, StorageDomain
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.security import SecretBox
 
@@ -74,6 +74,17 @@ class EngineServices:
     data_centers: DataCenterService
     storage_domains: StorageDomainService
     Blueprint: type[Blueprint] = Blueprint
+
+    def disks_on_storage_domain(self, storage_domain_id: str) -> int:
+        """How many engine disks live on the storage domain (a plugin refuses to drop a domain
+        that still holds disks unless forced)."""
+        with self.session_factory() as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(Disk).where(Disk.storage_domain_id == storage_domain_id)
+                )
+                or 0
+            )
 
     @classmethod
     def build(cls, session_factory: sessionmaker[Session], secret_box: SecretBox) -> EngineServices:

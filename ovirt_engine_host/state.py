@@ -8,6 +8,8 @@ from flask import Flask, current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ovirt_engine_host.commands.coordinator import CommandCoordinator
+from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.plugins import EngineHooks
 from ovirt_engine_host.services import EngineServices
@@ -22,6 +24,8 @@ class EngineState:
     session_factory: sessionmaker[Session]
     hooks: EngineHooks
     services: EngineServices
+    coordinator: CommandCoordinator
+    poller: Poller
 
     def attach(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self

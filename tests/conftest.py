@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ovirt_engine_host.state import engine_state
-from tests.engine import Engine, build_engine, postgres_database
+from tests.engine import Engine, build_engine, postgres_database, stop_engine
 from tests.stack import Stack, StackUnavailable, bring_up
 
 TESTS_ROOT = Path(__file__).resolve().parent
@@ -47,11 +46,11 @@ def stack() -> Iterator[Stack]:
 def engine(request: pytest.FixtureRequest, tmp_path: Path, stack: Stack) -> Iterator[Engine]:
     """The engine with the Cinder plugin, on SQLite and on PostgreSQL (the stack's)."""
     if request.param == "sqlite":
-        built = build_engine(tmp_path, "")
+        built = build_engine(tmp_path, "", poll=True)
         yield built
-        engine_state(built.app).database.dispose()
+        stop_engine(built)
         return
     with postgres_database(stack.env["OVIRT_STACK_POSTGRES_URL"]) as url:
-        built = build_engine(tmp_path, url)
+        built = build_engine(tmp_path, url, poll=True)
         yield built
-        engine_state(built.app).database.dispose()
+        stop_engine(built)

@@ -3,6 +3,7 @@ SQLite in a temporary directory, or a throw-away database on the stack's Postgre
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 from ovirt_engine_host.app import create_app
-from ovirt_engine_host.config import EngineConfig
+from ovirt_engine_host.config import EngineConfig, PollerSettings
 from ovirt_engine_host.database import upgrade
 from ovirt_engine_host.db.models import DataCenter, User
 from ovirt_engine_host.security import hash_password
@@ -63,10 +64,14 @@ class Engine:
         return self.client.open(path, method=method, **kwargs)
 
 
-def build_engine(state_dir: Path, database_url: str, **config: Any) -> Engine:
+def build_engine(state_dir: Path, database_url: str, poll: bool = False, **config: Any) -> Engine:
+    """``poll``: run the command poller (whoever asks for it stops it: ``stop_engine``)."""
+    config["poller"] = dataclasses.replace(config.get("poller", PollerSettings()), enabled=False)
     app = create_app(EngineConfig(state_dir=state_dir, database_url=database_url, **config))
     state = engine_state(app)
     upgrade(state.database, state.hooks.migration_dirs())
+    if poll:  # after the migrations, as `serve` runs after `db upgrade`
+        state.poller.start()
     with state.session_factory() as session:
         session.add(User(name=ADMIN[0], password_hash=hash_password(ADMIN[1]), administrator=True))
         data_center = DataCenter(name="dc1", description="test data center")
@@ -74,3 +79,9 @@ def build_engine(state_dir: Path, database_url: str, **config: Any) -> Engine:
         session.commit()
         data_center_id = data_center.id
     return Engine(app, app.test_client(), data_center_id)
+
+
+def stop_engine(engine: Engine) -> None:
+    state = engine_state(engine.app)
+    state.poller.stop()
+    state.database.dispose()

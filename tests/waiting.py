@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cinderclient import exceptions as cinder_exceptions
+
+from ovirt_cinder_plugin.cinder.connection import CinderConnection
+from ovirt_cinder_plugin.cinder.volumes import operation_states
 
 
 def wait_for_status(get: Callable[[str], Any], resource_id: str, wanted: str, timeout: float = 120) -> Any:
@@ -33,3 +36,17 @@ def wait_until_gone(get: Callable[[str], Any], resource_id: str, timeout: float 
             raise AssertionError(f"{resource_id} went to {resource.status} while being deleted")
         time.sleep(0.25)
     raise AssertionError(f"{resource_id} still exists after {timeout}s")
+
+
+def wait_until_settled(
+    connection: CinderConnection, domain: str, handles: Sequence[dict[str, str]], timeout: float = 120
+) -> list[dict[str, Any]]:
+    """Poll as the engine does until no operation is pending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = operation_states(connection, domain, handles)
+        if all(state["state"] != "pending" for state in states):
+            return states
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still pending after {timeout}s: {states}")
+        time.sleep(0.25)

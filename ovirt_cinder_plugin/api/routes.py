@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,14 +46,13 @@ def volume_type_document(provider: Any, volume_type: VolumeType) -> dict[str, An
     }
 
 
-def create_blueprint(services: Any, service_factory: Callable[[Any], ProviderService] = ProviderService) -> Any:
+def create_blueprint(services: Any, providers: ProviderService) -> Any:
     blp = services.Blueprint(
         "openstackvolumeproviders",
         __name__,
         url_prefix=PROVIDERS_PATH,
         description="OpenStack volume providers (Cinder)",
     )
-    providers = service_factory(services)
 
     @blp.route("/")
     class ProviderViews(MethodView):
@@ -102,8 +101,8 @@ def create_blueprint(services: Any, service_factory: Callable[[Any], ProviderSer
             """List the provider's Cinder volume types (live)"""
             with refusals_as_http(), providers.session() as session:
                 provider = providers.get(session, provider_id)
-                connection = providers.connection(provider)
                 try:
+                    connection = providers.cached_connection(provider)
                     return [volume_type_document(provider, t) for t in list_volume_types(connection)]
                 except CinderError as error:
                     raise refusal_for(error) from error
@@ -115,8 +114,8 @@ def create_blueprint(services: Any, service_factory: Callable[[Any], ProviderSer
             """Get one of the provider's Cinder volume types"""
             with refusals_as_http(), providers.session() as session:
                 provider = providers.get(session, provider_id)
-                connection = providers.connection(provider)
                 try:
+                    connection = providers.cached_connection(provider)
                     return volume_type_document(provider, get_volume_type(connection, volume_type_id))
                 except VolumeTypeNotFound as error:
                     raise ProviderRefused(404, str(error)) from error

@@ -1,4 +1,9 @@
-"""The exceptions of the Cinder boundary: one hierarchy, each with a message template."""
+"""The exceptions of the Cinder boundary: one hierarchy, each with a message template.
+
+Every class also says how the engine should answer: ``status`` is the HTTP status of the engine's
+reply, ``transient`` whether trying again later may succeed (the network, or a Cinder that answered
+with a server error) as opposed to a refusal that will be repeated as long as nothing changes.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ class CinderError(Exception):
     """Base of every error the Cinder boundary raises."""
 
     template: ClassVar[str] = "Cinder request failed: {cause}"
+    # For a stored provider, a Cinder that fails is a bad gateway, not the client's fault.
+    status: ClassVar[int] = 502
+    transient: ClassVar[bool] = False
 
     def __init__(self, **fields: Any) -> None:
         self.fields = fields
@@ -25,9 +33,55 @@ class ServiceUnreachable(CinderError):
     """Nothing usable answered at a URL (refused, timed out, not Keystone/Cinder)."""
 
     template = "cannot reach {service} at {url}: {cause}"
+    transient = True
+
+
+class CinderServerError(CinderError):
+    """Cinder (or Keystone) answered with a 5xx: its own failure, possibly gone on the next try."""
+
+    template = "{service} at {url} failed: {cause}"
+    transient = True
 
 
 class UnsupportedApi(CinderError):
     """The server does not speak the Cinder v3 API with the microversions the plugin needs."""
 
     template = "Cinder at {url} does not support the API the plugin needs: {cause}"
+
+
+class CinderRefused(CinderError):
+    """Cinder answered a request with a 4xx: it will refuse it again until the request changes."""
+
+    template = "Cinder refused the request: {cause}"
+    status = 400
+
+
+class QuotaExceeded(CinderRefused):
+    """A project quota forbids the request: ours (checked beforehand) or Cinder's own (HTTP 413).
+
+    The message names the quota and the numbers.
+    """
+
+    template = "{message}"
+    status = 409
+
+
+class VolumeInUse(CinderRefused):
+    """Cinder will not delete the volume in its present state (snapshots, attachments, busy)."""
+
+    template = "Cinder refused to delete volume {volume_id}: {cause}"
+    status = 409
+
+
+class SizeNotRepresentable(CinderRefused):
+    """A size in bytes that no Cinder volume can have."""
+
+    template = "{field}: Cinder volumes are sized in whole GiB; {size} bytes is not a positive multiple of 1073741824"
+    status = 400
+
+
+class VolumeTypeUnknown(CinderRefused):
+    """The requested volume type does not exist (or is not visible to the provider's project)."""
+
+    template = "openstack_volume_type: Cinder has no volume type {volume_type!r}"
+    status = 400

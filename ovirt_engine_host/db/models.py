@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names: migrations can name what they alter, on SQLite and PostgreSQL alike.
@@ -68,3 +68,100 @@ class StorageDomain(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     data_center: Mapped[DataCenter] = relationship(back_populates="storage_domains")
+
+
+class Disk(Base):
+    """A disk on a storage domain. Its ``id`` is the backend's id (a Cinder disk's id is its
+    volume id, as in oVirt): the row is written only once the backend named the volume, and
+    until then the disk exists only as the payload of its ``create_disk`` command."""
+
+    __tablename__ = "disks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    storage_domain_id: Mapped[str] = mapped_column(ForeignKey("storage_domains.id", ondelete="CASCADE"), index=True)
+    provisioned_size: Mapped[int] = mapped_column(BigInteger)
+    actual_size: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    status: Mapped[str] = mapped_column(String(20), default="locked")
+    status_detail: Mapped[str | None] = mapped_column(Text, default=None)
+    format: Mapped[str] = mapped_column(String(10), default="raw")
+    sparse: Mapped[bool] = mapped_column(Boolean, default=True)
+    bootable: Mapped[bool] = mapped_column(Boolean, default=False)
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    interface: Mapped[str] = mapped_column(String(20), default="virtio")
+    volume_type: Mapped[str | None] = mapped_column(String(255), default=None)
+    backend_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The contract's ``DiskView.name``: the alias."""
+        return self.alias
+
+
+class Job(Base):
+    """What a user watches at ``/api/jobs``: one per asynchronous request, with its steps."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="started")
+    status_detail: Mapped[str | None] = mapped_column(Text, default=None)
+    owner_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    steps: Mapped[list[Step]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", lazy="selectin", order_by="Step.number"
+    )
+
+
+class Step(Base):
+    __tablename__ = "steps"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="started")
+    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    job: Mapped[Job] = relationship(back_populates="steps")
+
+
+class Command(Base):
+    """A persisted asynchronous backend operation (oVirt's CoCo): what the poller polls.
+
+    ``state``: ``sending`` (the start hook was called but its handle is not recorded yet: on
+    resume the hook is called again, and finds the operation by ``request_id`` instead of
+    starting a second one), ``pending`` (the handle is recorded; the poller asks the backend),
+    ``done`` or ``failed``. A command is worked on by one engine process at a time: the one
+    holding its lease (``lease_owner`` until ``lease_until``)."""
+
+    __tablename__ = "commands"
+    __table_args__ = (Index("ix_commands_state_next_poll_at", "state", "next_poll_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    storage_domain_id: Mapped[str] = mapped_column(ForeignKey("storage_domains.id", ondelete="CASCADE"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    request_id: Mapped[str] = mapped_column(String(36))
+    backend_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON: what the start hook needs
+    state: Mapped[str] = mapped_column(String(20), default="sending")
+    backend_status: Mapped[str | None] = mapped_column(String(40), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delay: Mapped[float] = mapped_column(Float, default=1.0)
+    next_poll_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(255), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

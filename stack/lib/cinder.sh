@@ -97,10 +97,15 @@ cinder_up() {
   "$venv/bin/cinder-manage" --config-file "$conf" db sync >"$LOG_DIR/cinder/db-sync.log" 2>&1 \
     || die "cinder: db sync (see $LOG_DIR/cinder/db-sync.log)"
   log "cinder: database ready"
-  for s in scheduler volume api; do
-    nohup "$venv/bin/cinder-$s" --config-file "$conf" >"$LOG_DIR/cinder/$s.stdout" 2>&1 &
-    echo $! >"$RUN_DIR/cinder-$s.pid"
-  done
+  for s in scheduler volume api; do cinder_start_service "$s"; done
+}
+
+# Starts one Cinder service on the existing configuration and database.
+cinder_start_service() {
+  local s=$1
+  nohup "$VENV_DIR/cinder/bin/cinder-$s" --config-file "$ETC_DIR/cinder/cinder.conf" \
+    >>"$LOG_DIR/cinder/$s.stdout" 2>&1 9>&- &
+  echo $! >"$RUN_DIR/cinder-$s.pid"
 }
 
 # Waits until the API answers, the scheduler knows both backends' pools, and the volume types

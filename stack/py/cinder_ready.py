@@ -48,7 +48,8 @@ def main(backends: list[str]) -> int:
     existing = {t.name: t for t in cinder.volume_types.list()}
     for backend in backends:
         volume_type = existing.get(backend) or cinder.volume_types.create(backend, is_public=True)
-        volume_type.set_keys({"volume_backend_name": backend})
+        if volume_type.get_keys().get("volume_backend_name") != backend:
+            volume_type.set_keys({"volume_backend_name": backend})  # refused once volumes use the type
         print("volume type", backend, volume_type.get_keys())
     return 0
 

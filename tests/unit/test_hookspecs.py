@@ -178,7 +178,7 @@ def domain(domain_type: str) -> types.SimpleNamespace:
 
 def test_an_implementation_may_take_fewer_arguments(pm: pluggy.PluginManager) -> None:
     quota_request = types.SimpleNamespace(operation="create", size_delta=1 << 30, volume_type=None, count=1)
-    verdict = pm.hook.ovirt_engine_check_quota(storage_domain=domain("cinder"), request=quota_request)
+    verdict = pm.hook.ovirt_engine_check_quota(storage_domain=domain("cinder"), request=quota_request, services=None)
     assert verdict is not None
     assert verdict["allowed"] is True
 
@@ -188,7 +188,9 @@ def test_storage_hooks_dispatch_by_storage_domain_type(
     pm: pluggy.PluginManager, calls: list[str], domain_type: str
 ) -> None:
     disk = types.SimpleNamespace(id="disk-1", name="d", provisioned_size=1 << 30)
-    handle = pm.hook.ovirt_engine_create_disk(storage_domain=domain(domain_type), disk=disk)
+    handle = pm.hook.ovirt_engine_create_disk(
+        storage_domain=domain(domain_type), disk=disk, resuming=False, services=None
+    )
     assert handle == {"backend_id": f"{domain_type}-volume", "kind": "create_disk", "request_id": "disk-1"}
     # pluggy asks the last registered plugin first: "other" declines a cinder domain with None,
     # and "cinder" is never asked about an "other" domain (the first non-None result wins).
@@ -197,7 +199,9 @@ def test_storage_hooks_dispatch_by_storage_domain_type(
 
 def test_a_type_nobody_serves_gets_none(pm: pluggy.PluginManager, calls: list[str]) -> None:
     disk = types.SimpleNamespace(id="disk-1")
-    assert pm.hook.ovirt_engine_create_disk(storage_domain=domain("nfs"), disk=disk) is None
+    assert (
+        pm.hook.ovirt_engine_create_disk(storage_domain=domain("nfs"), disk=disk, resuming=False, services=None) is None
+    )
     assert sorted(calls) == ["cinder", "other"]
 
 

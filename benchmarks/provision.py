@@ -1,0 +1,221 @@
+"""Provisioning benchmark: N disks through the engine's REST API against N volumes through
+python-cinderclient directly, in the same process, on the same Cinder backend of the running
+local stack.
+
+    .venv/bin/python -m benchmarks.provision [--sizes 1 20 100] [--volume-type fake] [--repeat 1]
+
+Direct: create the N volumes one after the other, then list them every 0.25 s until all are
+``available``. Engine: POST the N disks one after the other (HTTP, the engine served by a
+threaded WSGI server on loopback, SQLite unless ``--database-url``), then list ``/api/disks``
+every 0.25 s until all are ``ok``. Printed per N: both wall times, their ratio engine/direct, the
+engine's poll cycles, and the Cinder requests the engine made (counted in Cinder's API access
+log) in all and per poll cycle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import make_server
+
+from ovirt_cinder_plugin.cinder.connection import connect
+from ovirt_engine_host.app import create_app
+from ovirt_engine_host.config import EngineConfig, PollerSettings
+from ovirt_engine_host.state import engine_state
+from tests.disks import GiB, counting_cinder_requests
+from tests.engine import ADMIN, build_engine
+from tests.stack import Stack, bring_up
+
+OBSERVE_EVERY = 0.25
+SUBMIT_TIMES: dict[str, list[float]] = {}
+TIMEOUT = 600.0
+
+
+@dataclass
+class Run:
+    n: int
+    direct: float
+    engine: float
+    cycles: int
+    poll_calls: int
+    list_requests: int
+    cinder_requests: Counter[str]
+
+    @property
+    def ratio(self) -> float:
+        return self.engine / self.direct
+
+
+def wait_until(done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(OBSERVE_EVERY)
+
+
+def direct_run(cinder: Any, n: int, volume_type: str) -> float:
+    tag = {"benchmark": uuid.uuid4().hex}
+    start = time.monotonic()
+    ids = {cinder.volumes.create(1, name=f"direct{i}", volume_type=volume_type, metadata=tag).id for i in range(n)}
+
+    def all_available() -> bool:
+        volumes = cinder.volumes.list(detailed=True, search_opts={"metadata": tag})
+        failed = [v.id for v in volumes if v.status.startswith("error")]
+        if failed:
+            raise RuntimeError(f"volumes went to error: {failed}")
+        return sum(1 for v in volumes if v.id in ids and v.status == "available") == n
+
+    submitted = time.monotonic() - start
+    wait_until(all_available, f"{n} volumes available")
+    elapsed = time.monotonic() - start
+    SUBMIT_TIMES.setdefault("direct", []).append(submitted / n)
+    for volume_id in ids:
+        cinder.volumes.delete(volume_id)
+    wait_until(lambda: not cinder.volumes.list(search_opts={"metadata": tag}), "direct volumes deleted")
+    return elapsed
+
+
+def engine_run(http: requests.Session, url: str, storage_domain_id: str, n: int, volume_type: str) -> float:
+    body = {
+        "provisioned_size": GiB,
+        "storage_domains": {"storage_domain": [{"id": storage_domain_id}]},
+        "openstack_volume_type": {"name": volume_type},
+    }
+    start = time.monotonic()
+    ids = set()
+    for i in range(n):
+        answer = http.post(f"{url}/api/disks/", json={**body, "alias": f"bench{i}"}, timeout=60)
+        answer.raise_for_status()
+        ids.add(answer.json()["id"])
+
+    def all_ok() -> bool:
+        disks = http.get(f"{url}/api/storagedomains/{storage_domain_id}/disks", timeout=60).json()
+        failed = [d["id"] for d in disks if d["status"]["state"] == "illegal"]
+        if failed:
+            raise RuntimeError(f"disks went illegal: {failed}")
+        return sum(1 for d in disks if d["id"] in ids and d["status"]["state"] == "ok") == n
+
+    submitted = time.monotonic() - start
+    wait_until(all_ok, f"{n} disks ok")
+    elapsed = time.monotonic() - start
+    SUBMIT_TIMES.setdefault("engine", []).append(submitted / n)
+    for disk_id in ids:
+        http.delete(f"{url}/api/disks/{disk_id};async", timeout=60).raise_for_status()
+    wait_until(
+        lambda: not http.get(f"{url}/api/storagedomains/{storage_domain_id}/disks", timeout=60).json(),
+        "engine disks removed",
+    )
+    return elapsed
+
+
+@contextmanager
+def served_engine(stack: Stack, database_url: str) -> Iterator[tuple[str, Any, str]]:
+    """The engine with the plugin, its poller running, served on a loopback port; yields (URL,
+    its coordinator, the storage domain of a provider on the stack's Cinder)."""
+    with tempfile.TemporaryDirectory(prefix="ovirt-bench-") as state_dir:
+        build_engine(Path(state_dir), database_url)  # migrations, admin, data center dc1
+        app = create_app(EngineConfig(state_dir=Path(state_dir), database_url=database_url, poller=PollerSettings()))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        try:
+            provider = requests.post(
+                f"{url}/api/openstackvolumeproviders/",
+                auth=ADMIN,
+                timeout=60,
+                json={
+                    "name": "bench",
+                    "url": stack.cinder_url,
+                    "requires_authentication": True,
+                    "username": stack.env["OS_USERNAME"],
+                    "password": stack.env["OS_PASSWORD"],
+                    "tenant_name": stack.env["OS_PROJECT_NAME"],
+                    "authentication_url": stack.keystone_url,
+                    "data_center": {"name": "dc1"},
+                },
+            )
+            provider.raise_for_status()
+            domains = requests.get(f"{url}/api/storagedomains/", auth=ADMIN, timeout=60).json()
+            domain_id = next(d["id"] for d in domains if d["name"] == "bench")
+            yield url, engine_state(app).coordinator, domain_id
+        finally:
+            server.shutdown()
+            engine_state(app).poller.stop()
+            engine_state(app).database.dispose()
+
+
+def measure(args: argparse.Namespace) -> list[Run]:
+    stack = bring_up()
+    cinder = connect(stack.admin_credentials).client
+    runs = []
+    with served_engine(stack, args.database_url) as (url, coordinator, domain_id):
+        http = requests.Session()
+        http.auth = ADMIN
+        engine_run(http, url, domain_id, 1, args.volume_type)  # warm up both paths: connections, caches
+        direct_run(cinder, 1, args.volume_type)
+        SUBMIT_TIMES.clear()
+        for n in args.sizes:
+            for _ in range(args.repeat):
+                direct = direct_run(cinder, n, args.volume_type)
+                stats_before = (coordinator.stats.cycles, coordinator.stats.poll_calls)
+                with counting_cinder_requests() as served:
+                    engine = engine_run(http, url, domain_id, n, args.volume_type)
+                    # what the engine sent, its deletes included (they come after the timing)
+                    requests_seen = Counter(served())
+                    cycles = coordinator.stats.cycles - stats_before[0]
+                    poll_calls = coordinator.stats.poll_calls - stats_before[1]
+                runs.append(
+                    Run(n, direct, engine, cycles, poll_calls, requests_seen["GET /volumes/detail"], requests_seen)
+                )
+    return runs
+
+
+def report(runs: list[Run], volume_type: str) -> None:
+    print(f"provisioning benchmark, volume type {volume_type!r} (times in seconds)")
+    print(f"{'N':>5} {'direct':>8} {'engine':>8} {'ratio':>6} {'cycles':>7} {'polls':>6} {'lists/cycle':>12}")
+    for n in sorted({r.n for r in runs}):
+        mine = [r for r in runs if r.n == n]
+        direct = statistics.median(r.direct for r in mine)
+        engine = statistics.median(r.engine for r in mine)
+        cycles = statistics.median(r.cycles for r in mine)
+        polls = statistics.median(r.poll_calls for r in mine)
+        lists = sum(r.list_requests for r in mine) / max(1, sum(r.cycles for r in mine))
+        print(
+            f"{n:>5} {direct:>8.2f} {engine:>8.2f} {engine / direct:>6.3f} {cycles:>7.0f} {polls:>6.0f} {lists:>12.2f}"
+        )
+    for path, times in SUBMIT_TIMES.items():
+        print(f"mean time per create request, {path}: {statistics.mean(times) * 1000:.1f} ms")
+    last = runs[-1]
+    print(f"Cinder requests of the engine for N={last.n} (including its deletes):")
+    for request, count in sorted(last.cinder_requests.items(), key=lambda item: -item[1]):
+        print(f"  {count:>5}  {request}")
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 20, 100])
+    parser.add_argument("--volume-type", default="fake", help="the stack's 'fake' (storage-less) or 'rbd'")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--database-url", default="", help="engine database (default: SQLite)")
+    args = parser.parse_args()
+    report(measure(args), args.volume_type)
+
+
+if __name__ == "__main__":
+    main()

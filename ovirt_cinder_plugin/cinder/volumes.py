@@ -1,0 +1,239 @@
+"""Disks as Cinder volumes: create, delete and extend them, and poll many operations at once.
+
+Cinder works asynchronously: a request only starts an operation, whose outcome shows later in
+the volume's status. The engine therefore keeps a handle per operation and asks
+:func:`operation_states` for all handles of a storage domain together, in one volume list.
+
+Every volume the plugin creates carries two metadata keys: the engine's request id, which makes a
+retried create find the volume of the first attempt instead of making a second one, and the
+storage domain, which lets one filtered list answer for all of a domain's volumes. Cinder lets
+projects without admin rights filter on metadata (it is in its resource_filters.json; ``id`` is
+not).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cinderclient import exceptions as cinder_exceptions
+
+from ovirt_cinder_plugin.cinder.calls import cinder_errors, supports
+from ovirt_cinder_plugin.cinder.connection import CinderConnection
+from ovirt_cinder_plugin.cinder.errors import (
+    CinderError,
+    SizeNotRepresentable,
+    VolumeInUse,
+    VolumeTypeUnknown,
+)
+
+LOG = logging.getLogger(__name__)
+
+GIB = 1 << 30
+REQUEST_ID_KEY = "ovirt_request_id"
+DOMAIN_KEY = "ovirt_storage_domain"
+
+OPERATION_KINDS = frozenset({"create_disk", "delete_disk", "extend_disk"})
+# A volume in these statuses is usable: the create or extend that was asked for is over.
+USABLE_STATUSES = frozenset({"available", "in-use"})
+# A volume being deleted is as good as gone for a retried create, and a second delete is moot.
+DELETING_STATUSES = frozenset({"deleting"})
+# Cinder's messages API with filters (resource_uuid) came with 3.5.
+MESSAGES_MICROVERSION = "3.5"
+
+
+def size_in_gib(size_bytes: int, field: str = "provisioned_size") -> int:
+    """The whole number of GiB of a size in bytes; Cinder cannot size a volume otherwise.
+
+    Refusing instead of rounding up keeps the disk the engine records exactly as large as the
+    volume, which is what the guest will see.
+    """
+    if isinstance(size_bytes, bool) or size_bytes <= 0 or size_bytes % GIB:
+        raise SizeNotRepresentable(field=field, size=size_bytes)
+    return size_bytes // GIB
+
+
+def create_volume(
+    connection: CinderConnection,
+    *,
+    request_id: str,
+    storage_domain_id: str,
+    name: str,
+    description: str,
+    size_gib: int,
+    volume_type: str | None,
+    resuming: bool = True,
+) -> str:
+    """Start creating a volume and return its id; the same request id always gives the same volume.
+
+    The engine may repeat a create whose answer it did not get (a timeout, a restart): then
+    (``resuming``) the volume of the first attempt is found by its request id metadata and
+    nothing new is created. On the first attempt nothing can exist yet, and the look-up (a
+    filtered list request) is skipped. ``volume_type`` is a name or an id (Cinder accepts both);
+    None is Cinder's default type.
+    """
+    with cinder_errors(connection):
+        existing = _volume_of_request(connection, request_id) if resuming else None
+        if existing is not None:
+            LOG.info("volume %s already exists for request %s", existing, request_id)
+            return existing
+        try:
+            volume = connection.client.volumes.create(
+                size_gib,
+                name=name,
+                description=description,
+                volume_type=volume_type,
+                metadata={REQUEST_ID_KEY: request_id, DOMAIN_KEY: storage_domain_id},
+            )
+        except (cinder_exceptions.NotFound, cinder_exceptions.BadRequest) as error:
+            if _names_missing_volume_type(error):
+                raise VolumeTypeUnknown(volume_type=volume_type) from error
+            raise
+    LOG.info("creating volume %s (%d GiB, type %s) for request %s", volume.id, size_gib, volume_type, request_id)
+    return str(volume.id)
+
+
+def _volume_of_request(connection: CinderConnection, request_id: str) -> str | None:
+    """The id of the volume a create with this request id made before, if it is not going away."""
+    found = connection.client.volumes.list(detailed=True, search_opts={"metadata": {REQUEST_ID_KEY: request_id}})
+    alive = [volume for volume in found if str(volume.status) not in DELETING_STATUSES]
+    if not alive:
+        return None
+    oldest = min(alive, key=lambda volume: str(getattr(volume, "created_at", "") or ""))
+    return str(oldest.id)
+
+
+def _names_missing_volume_type(error: cinder_exceptions.ClientException) -> bool:
+    """Whether Cinder refused a create because of its volume type.
+
+    Cinder 29 answers 404 "Volume type with name X could not be found." (or "Volume type X could
+    not be found." for an id); a create names no other resource, so any 404 means the type.
+    """
+    if isinstance(error, cinder_exceptions.NotFound):
+        return True
+    text = str(error.message or "").lower()
+    return "volume type" in text and "not found" in text
+
+
+def delete_volume(connection: CinderConnection, volume_id: str) -> None:
+    """Start deleting a volume; a volume that is gone or already being deleted is fine.
+
+    Cinder answers 400 both for a volume it will not delete (snapshots, attached, busy) and for
+    one it is already deleting, so a 400 is followed by a look at the volume to tell them apart.
+    """
+    with cinder_errors(connection):
+        try:
+            connection.client.volumes.delete(volume_id)
+        except cinder_exceptions.NotFound:
+            LOG.info("volume %s is already gone", volume_id)
+            return
+        except cinder_exceptions.BadRequest as error:
+            if _is_going(connection, volume_id):
+                LOG.info("volume %s is already being deleted", volume_id)
+                return
+            raise VolumeInUse(volume_id=volume_id, cause=error.message) from error
+    LOG.info("deleting volume %s", volume_id)
+
+
+def _is_going(connection: CinderConnection, volume_id: str) -> bool:
+    try:
+        volume = connection.client.volumes.get(volume_id)
+    except cinder_exceptions.NotFound:
+        return True
+    return str(volume.status) in DELETING_STATUSES
+
+
+def extend_volume(connection: CinderConnection, volume_id: str, new_size_gib: int) -> None:
+    """Start growing a volume to ``new_size_gib``; nothing is sent when it is, or is becoming, that big.
+
+    Cinder refuses an extend to the current size and one of a volume in ``extending``, so a
+    repeated extend must not reach it. Attached volumes are extended too: the negotiated
+    microversion is at least 3.42.
+    """
+    with cinder_errors(connection):
+        volume = connection.client.volumes.get(volume_id)
+        if str(volume.status) == "extending" or int(volume.size) >= new_size_gib:
+            LOG.info("volume %s: %s, %s GiB, not extended to %d", volume_id, volume.status, volume.size, new_size_gib)
+            return
+        connection.client.volumes.extend(volume_id, new_size_gib)
+    LOG.info("extending volume %s from %s to %d GiB", volume_id, volume.size, new_size_gib)
+
+
+def operation_states(
+    connection: CinderConnection, storage_domain_id: str, handles: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Where each operation stands, in the order of ``handles``, from ONE volume list request.
+
+    ``handles``: {"backend_id": volume id, "kind": "create_disk" | "delete_disk" | "extend_disk",
+    "request_id": ...}. Each answer: {"backend_id", "state", "reason", "actual_size",
+    "backend_status"}, state one of "pending", "done", "failed", "gone" (Cinder has no such volume:
+    success for a delete, a failure for the others - the engine decides). The engine polls often
+    and for many disks, so a poll costs one list of the domain's volumes; only a failed volume
+    costs one more request, to Cinder's messages for the reason.
+    """
+    for handle in handles:
+        if handle["kind"] not in OPERATION_KINDS:
+            raise ValueError(f"unknown operation kind {handle['kind']!r}")
+    wanted = {str(handle["backend_id"]) for handle in handles}
+    with cinder_errors(connection):
+        listed = connection.client.volumes.list(
+            detailed=True, search_opts={"metadata": {DOMAIN_KEY: storage_domain_id}}
+        )
+    volumes = {str(volume.id): volume for volume in listed if str(volume.id) in wanted}
+    reasons: dict[str, str] = {}
+    return [_operation_state(connection, handle, volumes.get(str(handle["backend_id"])), reasons) for handle in handles]
+
+
+def _operation_state(
+    connection: CinderConnection, handle: Mapping[str, Any], volume: Any, reasons: dict[str, str]
+) -> dict[str, Any]:
+    volume_id = str(handle["backend_id"])
+    if volume is None:
+        return _state(volume_id, "gone", f"Cinder has no volume {volume_id}", None, None)
+    status = str(volume.status)
+    if status.startswith("error"):
+        if volume_id not in reasons:
+            reasons[volume_id] = _failure_reason(connection, volume_id, status)
+        return _state(volume_id, "failed", reasons[volume_id], None, status)
+    if handle["kind"] == "delete_disk":
+        if status in USABLE_STATUSES:
+            # Cinder's volume service puts a volume it could not delete (a busy RBD image) back.
+            reason = f"Cinder kept volume {volume_id} ({status}) instead of deleting it"
+            return _state(volume_id, "failed", reason, None, status)
+        return _state(volume_id, "pending", None, None, status)
+    if status in USABLE_STATUSES:
+        return _state(volume_id, "done", None, int(volume.size) * GIB, status)
+    return _state(volume_id, "pending", None, None, status)
+
+
+def _state(
+    volume_id: str, state: str, reason: str | None, actual_size: int | None, backend_status: str | None
+) -> dict[str, Any]:
+    return {
+        "backend_id": volume_id,
+        "state": state,
+        "reason": reason,
+        "actual_size": actual_size,
+        "backend_status": backend_status,
+    }
+
+
+def _failure_reason(connection: CinderConnection, volume_id: str, status: str) -> str:
+    """Why Cinder failed a volume, in the words of its newest user message for it.
+
+    The status alone ("error") says nothing; Cinder records the cause for users (e.g. "schedule
+    allocate volume:Could not find any available weighted backend.") in its messages API.
+    """
+    fallback = f"Cinder reports the volume {status}"
+    if not supports(connection, MESSAGES_MICROVERSION):
+        return fallback
+    try:
+        with cinder_errors(connection):
+            messages = connection.client.messages.list(search_opts={"resource_uuid": volume_id})
+    except CinderError as error:
+        LOG.warning("cannot read Cinder's messages about volume %s: %s", volume_id, error)
+        return fallback
+    newest = max(messages, key=lambda message: str(getattr(message, "created_at", "") or ""), default=None)
+    text = getattr(newest, "user_message", None)
+    return str(text) if text else fallback

@@ -1,0 +1,78 @@
+"""The plugin's disk operations: what the storage hooks do for a ``cinder`` storage domain.
+
+Each operation resolves the domain's provider (``backend_ref``), takes the provider's cached
+Cinder connection and calls the Cinder boundary (:mod:`ovirt_cinder_plugin.cinder.volumes`).
+Errors keep the boundary's ``status`` and ``transient`` attributes, which the engine reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ovirt_cinder_plugin.cinder import volumes
+from ovirt_cinder_plugin.cinder.connection import CinderConnection
+from ovirt_cinder_plugin.cinder.errors import CinderError
+from ovirt_cinder_plugin.db.models import Provider
+from ovirt_cinder_plugin.providers import ProviderService
+from ovirt_cinder_plugin.quota_ledger import QuotaLedger
+
+
+class ProviderMissing(CinderError):
+    """The storage domain's provider row is gone (removed while the domain was in use)."""
+
+    status = 404
+    template = "storage domain {storage_domain} has no OpenStack volume provider {provider_id}"
+
+
+class DiskOperations:
+    def __init__(self, providers: ProviderService) -> None:
+        self.providers = providers
+        self.quotas = QuotaLedger()
+
+    def connection(self, storage_domain: Any) -> CinderConnection:
+        with self.providers.session() as session:
+            provider = session.get(Provider, storage_domain.backend_ref or "")
+            if provider is None:
+                raise ProviderMissing(storage_domain=storage_domain.name, provider_id=storage_domain.backend_ref)
+            return self.providers.cached_connection(provider)
+
+    def create(self, storage_domain: Any, disk: Any, resuming: bool) -> dict[str, str]:
+        size = volumes.size_in_gib(disk.provisioned_size)
+        try:
+            volume_id = volumes.create_volume(
+                self.connection(storage_domain),
+                request_id=disk.id,
+                storage_domain_id=storage_domain.id,
+                name=disk.name,
+                description=disk.description or "",
+                size_gib=size,
+                volume_type=disk.volume_type,
+                resuming=resuming,
+            )
+        except CinderError:
+            self.quotas.forget(storage_domain.backend_ref or "")  # what the ledger reserved did not happen
+            raise
+        return {"backend_id": volume_id, "kind": "create_disk", "request_id": disk.id}
+
+    def delete(self, storage_domain: Any, disk: Any) -> dict[str, str]:
+        volume_id = disk.backend_id or disk.id
+        volumes.delete_volume(self.connection(storage_domain), volume_id)
+        return {"backend_id": volume_id, "kind": "delete_disk", "request_id": disk.id}
+
+    def extend(self, storage_domain: Any, disk: Any, new_size: int) -> dict[str, str]:
+        volume_id = disk.backend_id or disk.id
+        volumes.extend_volume(self.connection(storage_domain), volume_id, volumes.size_in_gib(new_size))
+        return {"backend_id": volume_id, "kind": "extend_disk", "request_id": disk.id}
+
+    def poll(self, storage_domain: Any, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return volumes.operation_states(self.connection(storage_domain), storage_domain.id, operations)
+
+    def check_quota(self, storage_domain: Any, request: Any) -> dict[str, Any]:
+        return self.quotas.check(
+            storage_domain.backend_ref or "",
+            self.connection(storage_domain),
+            operation=request.operation,
+            size_gib=volumes.size_in_gib(request.size_delta),
+            count=request.count,
+            volume_type=request.volume_type,
+        )

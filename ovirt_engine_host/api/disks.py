@@ -1,0 +1,207 @@
+"""``/api/disks`` and ``/api/storagedomains/{id}/disks``: add, list, get, update (and extend),
+remove. Adding and extending answer at once with the disk ``locked``; removing waits until the
+backend volume is gone (bounded), or answers 202 with the job at once for ``;async`` (oVirt's
+matrix parameter) or ``?async=true``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import g
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ovirt_engine_host.api.common import ResourceSchema
+from ovirt_engine_host.api.jobs import JobSchema
+from ovirt_engine_host.db.models import Disk
+from ovirt_engine_host.disks import DiskService
+from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.rest import Blueprint, represent
+from ovirt_engine_host.state import db_session, engine_state
+
+blp = Blueprint("disks", __name__, url_prefix="/api", description="Disks")
+
+INTERFACES = ("virtio", "virtio_scsi", "ide")
+
+
+class Reference(ma.Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    href = ma.fields.String(load_only=True)
+
+    @ma.validates_schema
+    def id_or_name(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("id") and not data.get("name"):
+            raise ma.ValidationError("give the id or the name", "id")
+
+
+class StorageDomainReferences(ma.Schema):
+    storage_domain = ma.fields.List(ma.fields.Nested(Reference), validate=ma.validate.Length(min=1, max=1))
+
+
+class DiskSchema(ResourceSchema):
+    xml_element = "disk"
+    xml_collection = "disks"
+    collection_path = "/api/disks"
+
+    name = ma.fields.Function(lambda disk: disk.alias, dump_only=True)
+    alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255), load_default="disk")
+    description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
+    storage_domain = ma.fields.Method("reference_domain", deserialize="load_reference")
+    storage_domains = ma.fields.Nested(StorageDomainReferences, load_only=True)
+    provisioned_size = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    actual_size = ma.fields.Integer(dump_only=True)
+    status = ma.fields.Method("state", dump_only=True)
+    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio")
+    format = ma.fields.String(
+        validate=ma.validate.OneOf(["raw"], error="Cinder volumes are raw: only 'raw' is supported"),
+        load_default="raw",
+    )
+    sparse = ma.fields.Boolean(load_default=True)
+    bootable = ma.fields.Boolean(load_default=False)
+    shareable = ma.fields.Boolean(
+        validate=ma.validate.Equal(False, error="shareable (multi-attach) Cinder disks are not supported"),
+        load_default=False,
+    )
+    openstack_volume_type = ma.fields.Method("reference_volume_type", deserialize="load_reference")
+
+    def reference_domain(self, disk: Disk) -> dict[str, str]:
+        return {"id": disk.storage_domain_id, "href": f"/api/storagedomains/{disk.storage_domain_id}"}
+
+    def reference_volume_type(self, disk: Disk) -> dict[str, str] | None:
+        return {"name": disk.volume_type} if disk.volume_type else None
+
+    def state(self, disk: Disk) -> dict[str, str]:
+        return {"state": disk.status, **({"detail": disk.status_detail} if disk.status_detail else {})}
+
+    def load_reference(self, value: Any) -> str:
+        reference = Reference().load(value)
+        return str(reference.get("id") or reference["name"])
+
+    @ma.post_dump
+    def drop_empty(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if v is not None}
+
+
+class DiskUpdateSchema(ma.Schema):
+    alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
+    description = ma.fields.String(validate=ma.validate.Length(max=4000))
+    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1))
+    bootable = ma.fields.Boolean()
+    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES))
+
+
+DiskUpdateSchema.xml_element = "disk"  # type: ignore[attr-defined]
+
+
+class DeleteArgs(ma.Schema):
+    asynchronous = ma.fields.Boolean(data_key="async", load_default=False)
+
+
+@contextmanager
+def refusals_as_http() -> Iterator[None]:
+    try:
+        yield
+    except Refused as refused:
+        flask_smorest.abort(refused.status, message=refused.message)
+
+
+def service() -> DiskService:
+    return DiskService(engine_state())
+
+
+def owner_id() -> str | None:
+    return getattr(g.current_user, "id", None)
+
+
+def split_matrix(path_value: str) -> tuple[str, set[str]]:
+    """oVirt's matrix parameters: ``{id};async`` names the disk ``{id}`` with ``async`` set."""
+    first, *parameters = path_value.split(";")
+    return first, {p.split("=", 1)[0] for p in parameters if p and p.split("=", 1)[-1] not in {"false", "0"}}
+
+
+def storage_domain_of(data: dict[str, Any]) -> str:
+    if "storage_domain" in data:
+        return str(data.pop("storage_domain"))
+    references = data.pop("storage_domains", None)
+    if references:
+        reference = references["storage_domain"][0]
+        return str(reference.get("id") or reference["name"])
+    flask_smorest.abort(422, message="storage_domain: a disk needs its storage domain")
+    raise AssertionError("abort raises")
+
+
+def add_disk(data: dict[str, Any], storage_domain_id: str) -> Any:
+    data.pop("storage_domains", None)
+    data.pop("storage_domain", None)
+    spec = {**data, "storage_domain_id": storage_domain_id, "volume_type": data.pop("openstack_volume_type", None)}
+    with refusals_as_http():
+        return service().add(spec, owner_id())
+
+
+@blp.route("/disks/")
+class DiskViews(MethodView):
+    @blp.response(200, DiskSchema(many=True))
+    def get(self) -> Any:
+        """List disks"""
+        with db_session() as session:
+            return session.scalars(select(Disk).order_by(Disk.alias, Disk.id)).all()
+
+    @blp.arguments(DiskSchema)
+    @blp.response(201, DiskSchema)
+    @blp.alt_response(409, description="A quota refuses the disk")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a disk (it is ``locked`` until the backend volume is ready)"""
+        return add_disk(data, storage_domain_of(data))
+
+
+@blp.route("/storagedomains/<string:storage_domain_id>/disks")
+class StorageDomainDiskViews(MethodView):
+    @blp.response(200, DiskSchema(many=True))
+    def get(self, storage_domain_id: str) -> Any:
+        """List the disks of a storage domain"""
+        with db_session() as session:
+            query = select(Disk).where(Disk.storage_domain_id == storage_domain_id).order_by(Disk.alias, Disk.id)
+            return session.scalars(query).all()
+
+    @blp.arguments(DiskSchema)
+    @blp.response(201, DiskSchema)
+    def post(self, data: dict[str, Any], storage_domain_id: str) -> Any:
+        """Add a disk on this storage domain"""
+        return add_disk(data, storage_domain_id)
+
+
+@blp.route("/disks/<string:disk_id>")
+class DiskByIdViews(MethodView):
+    @blp.response(200, DiskSchema)
+    def get(self, disk_id: str) -> Any:
+        """Get a disk"""
+        disk_id, _ = split_matrix(disk_id)
+        with refusals_as_http(), db_session() as session:
+            return DiskService.get(session, disk_id)
+
+    @blp.arguments(DiskUpdateSchema)
+    @blp.response(200, DiskSchema)
+    def put(self, data: dict[str, Any], disk_id: str) -> Any:
+        """Update a disk; a larger ``provisioned_size`` extends it (the disk is ``locked`` meanwhile)"""
+        disk_id, _ = split_matrix(disk_id)
+        with refusals_as_http():
+            return service().update(disk_id, data, owner_id())
+
+    @blp.arguments(DeleteArgs, location="query")
+    @blp.response(204)
+    @blp.alt_response(202, description="Accepted: the job removing the disk (asynchronous, or still running)")
+    def delete(self, args: dict[str, Any], disk_id: str) -> Any:
+        """Remove a disk and its backend volume"""
+        disk_id, matrix = split_matrix(disk_id)
+        wait = not (args["asynchronous"] or "async" in matrix)
+        with refusals_as_http():
+            removal = service().remove(disk_id, wait, owner_id())
+        if removal.done:
+            return None
+        job = JobSchema().dump(removal.job)
+        return represent("job", job, 202, {"Location": job["href"]})

@@ -1,0 +1,268 @@
+"""The command coordinator: starts backend operations, polls the pending ones in batches (one
+``ovirt_engine_poll_operations`` call per storage domain per cycle) with backoff, and applies
+their ends to the engine's rows.
+
+Crash safety comes from the order of writes. A command is committed (state ``sending``, with
+everything the start needs in its payload) before the plugin's start hook is called, and its
+handle is committed together with the rows it implies. An engine that dies in between leaves a
+``sending`` command behind; the poller calls the start hook again, and the plugin finds the
+operation it already started by the request id instead of starting a second one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ovirt_engine_host.commands import clock, store
+from ovirt_engine_host.commands.disk_operations import OPERATIONS, DiskOperation
+from ovirt_engine_host.commands.identity import this_process
+from ovirt_engine_host.commands.jobs import end_job, report_progress
+from ovirt_engine_host.config import PollerSettings
+from ovirt_engine_host.db.models import Command, Job, StorageDomain
+from ovirt_engine_host.errors import Refused, backend_refusal, is_transient
+from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
+from ovirt_engine_host.plugins import EngineHooks
+
+LOG = logging.getLogger(__name__)
+STATES = {"pending", "done", "failed", "gone"}
+
+
+@dataclass
+class PollerStats:
+    """What the poller did in this process (read by the benchmark and the tests)."""
+
+    cycles: int = 0
+    poll_calls: int = 0
+    operations_polled: int = 0
+    resends: int = 0
+    errors: int = 0
+    calls_per_cycle: list[int] = field(default_factory=list)
+
+
+class CommandCoordinator:
+    def __init__(self, session_factory: sessionmaker[Session], hooks: EngineHooks, settings: PollerSettings) -> None:
+        self.sessions = session_factory
+        self.hooks = hooks
+        self.settings = settings
+        self.stats = PollerStats()
+        self.wake = threading.Event()
+        self._lock = threading.Lock()
+
+    # -- starting -----------------------------------------------------------------------
+    def begin(
+        self,
+        session: Session,
+        *,
+        job: Job,
+        storage_domain_id: str,
+        kind: str,
+        entity_id: str,
+        request_id: str,
+        payload: dict[str, Any],
+    ) -> Command:
+        """Add a ``sending`` command, leased by this process for the start that follows (the
+        caller commits, then calls :meth:`send`)."""
+        until = clock.later(self.settings.lease_seconds)
+        command = Command(
+            job_id=job.id,
+            storage_domain_id=storage_domain_id,
+            entity_type="disk",
+            entity_id=entity_id,
+            kind=kind,
+            request_id=request_id,
+            payload=json.dumps(payload, sort_keys=True),
+            state="sending",
+            delay=self.settings.initial_delay,
+            lease_owner=this_process(),
+            lease_until=until,
+            next_poll_at=until,
+        )
+        session.add(command)
+        session.flush()
+        return command
+
+    def send(self, command_id: str) -> Command:
+        """Call the start hook of a command this process holds. A refusal ends the command (the
+        disk is put back) and is raised as :class:`Refused` for the REST answer."""
+        with self.sessions() as session:
+            command = self._load(session, command_id)
+            domain = session.get(StorageDomain, command.storage_domain_id)
+            operation = OPERATIONS[command.kind]
+            try:
+                handle = self._start(operation, session, domain, command, resuming=False)
+            except Exception as error:
+                refusal = backend_refusal(error)
+                session.rollback()
+                command = self._load(session, command_id)
+                self._reject(session, operation, command, refusal.message)
+                session.commit()
+                LOG.info("%s of %s refused: %s", command.kind, command.request_id, refusal.message)
+                raise refusal from error
+            self._accept(session, operation, command, handle)
+            session.commit()
+        self.wake.set()
+        return command
+
+    def _start(
+        self, operation: DiskOperation, session: Session, domain: StorageDomain | None, command: Command, resuming: bool
+    ) -> OperationHandle:
+        if domain is None:
+            raise Refused(404, f"storage domain {command.storage_domain_id} was removed")
+        handle = operation.start(self.hooks, session, domain, command, resuming)
+        if handle is None:
+            raise Refused(400, f"no plugin serves storage domains of type {domain.type!r}")
+        return dict(handle)  # type: ignore[return-value]
+
+    def _accept(self, session: Session, operation: DiskOperation, command: Command, handle: OperationHandle) -> None:
+        command.backend_id = handle["backend_id"]
+        operation.accepted(session, command, handle)
+        command.state = "pending"
+        self._schedule(command, self.settings.initial_delay)
+
+    def _reject(self, session: Session, operation: DiskOperation, command: Command, reason: str) -> None:
+        operation.rejected(session, command)
+        self._finish(session, command, succeeded=False, reason=reason)
+
+    # -- polling ------------------------------------------------------------------------
+    def run_cycle(self) -> int:
+        """One poll cycle: claim what is due, resume starts, poll each domain once. Returns how
+        many commands were worked on."""
+        with self._lock, self.sessions() as session:
+            claimed = store.claim_due(
+                session, this_process(), self.settings.lease_seconds, self.settings.coalesce_seconds
+            )
+        if not claimed:
+            return 0
+        by_domain: dict[str, list[str]] = defaultdict(list)
+        for command in claimed:
+            by_domain[command.storage_domain_id].append(command.id)
+        calls = 0
+        for domain_id, command_ids in by_domain.items():
+            calls += self._work_on_domain(domain_id, command_ids)
+        self.stats.cycles += 1
+        self.stats.calls_per_cycle.append(calls)
+        return len(claimed)
+
+    def _work_on_domain(self, domain_id: str, command_ids: list[str]) -> int:
+        with self.sessions() as session:
+            domain = session.get(StorageDomain, domain_id)
+            commands = [self._load(session, command_id) for command_id in command_ids]
+            for command in commands:
+                if command.state == "sending":
+                    self._resend(session, domain, command)
+            session.commit()
+            pending = [c for c in commands if c.state == "pending"]
+            if not pending or domain is None:
+                return 0
+            try:
+                statuses = self._poll(domain, pending)
+            except Exception as error:  # noqa: BLE001 - any backend trouble: keep the commands, retry
+                self.stats.errors += 1
+                LOG.warning("polling %d operation(s) on %s failed, retrying: %s", len(pending), domain.name, error)
+                for command in pending:
+                    self._retry_later(command, str(error))
+                session.commit()
+                return 1
+            for command, status in zip(pending, statuses, strict=True):
+                self._apply(session, command, status)
+            session.commit()
+            return 1
+
+    def _poll(self, domain: StorageDomain, commands: list[Command]) -> list[OperationStatus]:
+        handles: list[OperationHandle] = [
+            {"backend_id": c.backend_id or "", "kind": c.kind, "request_id": c.request_id} for c in commands
+        ]
+        self.stats.poll_calls += 1
+        self.stats.operations_polled += len(handles)
+        statuses = self.hooks.poll_operations(domain, handles)
+        if statuses is None or len(statuses) != len(handles):
+            raise RuntimeError(f"the plugin of {domain.type!r} answered {len(statuses or [])} of {len(handles)} polls")
+        for status in statuses:
+            if status.get("state") not in STATES:
+                raise RuntimeError(f"the plugin of {domain.type!r} answered an unknown state {status.get('state')!r}")
+        return statuses
+
+    def _resend(self, session: Session, domain: StorageDomain | None, command: Command) -> None:
+        operation = OPERATIONS[command.kind]
+        self.stats.resends += 1
+        try:
+            handle = self._start(operation, session, domain, command, resuming=True)
+        except Exception as error:  # noqa: BLE001 - classify below
+            if is_transient(error):
+                LOG.warning("resuming %s of %s failed, retrying: %s", command.kind, command.request_id, error)
+                self._retry_later(command, str(error))
+            else:
+                self._reject(session, operation, command, backend_refusal(error).message)
+            return
+        LOG.info("resumed %s of %s: %s", command.kind, command.request_id, handle["backend_id"])
+        self._accept(session, operation, command, handle)
+
+    def _apply(self, session: Session, command: Command, status: OperationStatus) -> None:
+        operation = OPERATIONS[command.kind]
+        state = status["state"]
+        backend_status = status.get("backend_status")
+        command.attempts += 1
+        command.last_error = None
+        if state == "pending":
+            moved = backend_status != command.backend_status
+            command.backend_status = backend_status
+            job = session.get(Job, command.job_id)
+            if job is not None and backend_status:
+                report_progress(job, f"{_progress_text(command)} (backend status: {backend_status})")
+            self._schedule(command, self.settings.initial_delay if moved else command.delay * 2)
+            return
+        command.backend_status = backend_status
+        if state == "done" or (state == "gone" and operation.succeeds_when_gone):
+            operation.succeeded(session, command, status)
+            self._finish(session, command, succeeded=True)
+            return
+        reason = status.get("reason") or f"the backend reports the operation {state}"
+        operation.failed(session, command, reason)
+        self._finish(session, command, succeeded=False, reason=reason)
+
+    # -- bookkeeping --------------------------------------------------------------------
+    def _schedule(self, command: Command, delay: float) -> None:
+        command.delay = min(max(delay, self.settings.initial_delay), self.settings.max_delay)
+        command.next_poll_at = clock.later(command.delay)
+        command.lease_owner = command.lease_until = None
+        command.updated = clock.now()
+
+    def _retry_later(self, command: Command, error: str) -> None:
+        command.attempts += 1
+        command.last_error = error
+        self._schedule(command, command.delay * 2)
+
+    def _finish(self, session: Session, command: Command, succeeded: bool, reason: str | None = None) -> None:
+        command.state = "done" if succeeded else "failed"
+        command.last_error = reason
+        command.lease_owner = command.lease_until = None
+        command.updated = clock.now()
+        job = session.get(Job, command.job_id)
+        if job is not None:
+            end_job(job, succeeded, reason)
+
+    @staticmethod
+    def _load(session: Session, command_id: str) -> Command:
+        command = session.get(Command, command_id)
+        if command is None:
+            raise LookupError(f"command {command_id} is gone")
+        return command
+
+    def seconds_until_due(self) -> float | None:
+        with self.sessions() as session:
+            return store.seconds_until_due(session)
+
+
+def _progress_text(command: Command) -> str:
+    return {
+        "create_disk": "Creating the volume",
+        "delete_disk": "Deleting the volume",
+        "extend_disk": "Extending the volume",
+    }.get(command.kind, command.kind)

@@ -1,0 +1,136 @@
+"""What each disk operation does around the plugin's hooks: how it starts, and what its end
+means for the disk row. The coordinator is generic; these classes are the callbacks.
+
+``create_disk`` keeps the new disk in its command's payload until the backend named the volume,
+then writes the row with the volume id as the disk id; ``delete_disk`` removes the row once the
+backend's volume is gone; ``extend_disk`` records the new size once the backend reached it.
+A definite refusal at the start puts the disk back as it was; a failure reported later marks the
+disk ``illegal`` with the backend's reason (oVirt does the same).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from ovirt_engine_host.db.models import Command, Disk, StorageDomain
+from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
+from ovirt_engine_host.plugins import EngineHooks
+
+CREATE_FIELDS = (
+    "alias",
+    "description",
+    "storage_domain_id",
+    "provisioned_size",
+    "format",
+    "sparse",
+    "bootable",
+    "shareable",
+    "interface",
+    "volume_type",
+)
+
+
+def payload_of(command: Command) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(command.payload or "{}")
+    return loaded
+
+
+class DiskOperation:
+    kind: ClassVar[str]
+    succeeds_when_gone: ClassVar[bool] = False
+
+    def start(
+        self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
+    ) -> Any:
+        raise NotImplementedError
+
+    def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
+        """The backend took the operation (its handle is recorded with the command)."""
+
+    def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
+        raise NotImplementedError
+
+    def failed(self, session: Session, command: Command, reason: str) -> None:
+        disk = session.get(Disk, command.entity_id)
+        if disk is not None:
+            disk.status, disk.status_detail = "illegal", reason
+
+    def rejected(self, session: Session, command: Command) -> None:
+        """The start was refused: nothing happened on the backend; put the disk back."""
+        disk = session.get(Disk, command.entity_id)
+        if disk is not None:
+            disk.status = payload_of(command).get("previous_status", "ok")
+
+    @staticmethod
+    def disk(session: Session, command: Command) -> Disk:
+        disk = session.get(Disk, command.entity_id)
+        if disk is None:
+            raise LookupError(f"disk {command.entity_id} of command {command.id} is gone")
+        return disk
+
+
+class CreateDisk(DiskOperation):
+    kind = "create_disk"
+
+    @staticmethod
+    def planned_disk(command: Command) -> Disk:
+        """The disk as asked for, not in any session: its id is the request id the plugin tags
+        the volume with (so that a repeated start finds the volume)."""
+        fields = {k: v for k, v in payload_of(command).items() if k in CREATE_FIELDS}
+        return Disk(id=command.request_id, status="locked", **fields)
+
+    def start(
+        self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
+    ) -> Any:
+        return hooks.create_disk(domain, self.planned_disk(command), resuming)
+
+    def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
+        disk = self.planned_disk(command)
+        disk.id = disk.backend_id = handle["backend_id"]
+        session.add(disk)
+        command.entity_id = disk.id
+
+    def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
+        disk = self.disk(session, command)
+        disk.status, disk.status_detail = "ok", None
+        disk.actual_size = status.get("actual_size") or disk.provisioned_size
+
+    def rejected(self, session: Session, command: Command) -> None:
+        """No disk row exists before the backend accepted the create."""
+
+
+class DeleteDisk(DiskOperation):
+    kind = "delete_disk"
+    succeeds_when_gone = True
+
+    def start(
+        self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
+    ) -> Any:
+        return hooks.delete_disk(domain, self.disk(session, command))
+
+    def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
+        disk = session.get(Disk, command.entity_id)
+        if disk is not None:
+            session.delete(disk)
+
+
+class ExtendDisk(DiskOperation):
+    kind = "extend_disk"
+
+    def start(
+        self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
+    ) -> Any:
+        return hooks.extend_disk(domain, self.disk(session, command), payload_of(command)["new_size"])
+
+    def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
+        disk = self.disk(session, command)
+        new_size = int(payload_of(command)["new_size"])
+        disk.provisioned_size = new_size
+        disk.actual_size = max(status.get("actual_size") or 0, new_size)
+        disk.status, disk.status_detail = "ok", None
+
+
+OPERATIONS: dict[str, DiskOperation] = {op.kind: op for op in (CreateDisk(), DeleteDisk(), ExtendDisk())}

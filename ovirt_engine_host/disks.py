@@ -1,0 +1,174 @@
+"""The engine's disks: add, update and extend, remove; each backend change runs as a command of
+the coordinator, so a request answers at once (the disk ``locked``) and the poller finishes it.
+
+The engine does not know a backend's rules (Cinder sizes volumes in whole GiB): it asks the
+plugin for a quota verdict, and a plugin's refusal, raised when the operation starts, reaches
+the client as a 4xx naming the field.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ovirt_engine_host.commands import clock
+from ovirt_engine_host.commands.jobs import start_job
+from ovirt_engine_host.db.models import Command, Disk, Job, StorageDomain
+from ovirt_engine_host.errors import Refused, backend_refusal
+from ovirt_engine_host.state import EngineState
+
+ENGINE_FIELDS = ("alias", "description", "bootable", "interface")
+
+
+@dataclass(frozen=True)
+class QuotaRequest:
+    """The contract's ``QuotaRequestView``."""
+
+    operation: Literal["create", "extend"]
+    size_delta: int
+    volume_type: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Removal:
+    """How a removal stands when the request answers: ``done`` (the disk is gone) or not yet,
+    with the job to watch."""
+
+    job: Job
+    done: bool
+
+
+class DiskService:
+    def __init__(self, state: EngineState) -> None:
+        self.state = state
+
+    def session(self) -> Session:
+        return self.state.session_factory()
+
+    # -- reading ------------------------------------------------------------------------
+    @staticmethod
+    def get(session: Session, disk_id: str) -> Disk:
+        disk = session.get(Disk, disk_id)
+        if disk is None:
+            raise Refused(404, f"disk {disk_id} not found")
+        return disk
+
+    @staticmethod
+    def storage_domain(session: Session, storage_domain_id: str) -> StorageDomain:
+        domain = session.get(StorageDomain, storage_domain_id)
+        if domain is None:
+            raise Refused(400, f"storage_domain: no storage domain {storage_domain_id!r}")
+        if domain.status != "active":
+            raise Refused(409, f"storage_domain: {domain.name} is {domain.status}, not active")
+        return domain
+
+    # -- adding -------------------------------------------------------------------------
+    def add(self, spec: dict[str, Any], owner_id: str | None) -> Disk:
+        with self.session() as session:
+            domain = self.storage_domain(session, spec["storage_domain_id"])
+            self.check_quota(domain, QuotaRequest("create", spec["provisioned_size"], spec.get("volume_type"), 1))
+            request_id = str(uuid.uuid4())
+            job = start_job(session, f"Adding Disk {spec['alias']}", owner_id, "Creating the volume")
+            command = self.state.coordinator.begin(
+                session,
+                job=job,
+                storage_domain_id=domain.id,
+                kind="create_disk",
+                entity_id=request_id,
+                request_id=request_id,
+                payload=spec,
+            )
+            session.commit()
+        command = self.state.coordinator.send(command.id)
+        with self.session() as session:
+            return self.get(session, command.entity_id)
+
+    def check_quota(self, domain: StorageDomain, request: QuotaRequest) -> None:
+        try:
+            verdict = self.state.hooks.check_quota(domain, request)
+        except Exception as error:
+            raise backend_refusal(error) from error
+        if verdict is None:
+            raise Refused(400, f"storage_domain: no plugin serves storage domains of type {domain.type!r}")
+        if not verdict["allowed"]:
+            raise Refused(409, verdict["message"] or f"quota: the {verdict['limit']} limit refuses")
+
+    # -- changing -----------------------------------------------------------------------
+    def update(self, disk_id: str, changes: dict[str, Any], owner_id: str | None) -> Disk:
+        """Engine-side fields change at once; a larger ``provisioned_size`` starts an extend."""
+        new_size = changes.pop("provisioned_size", None)
+        with self.session() as session:
+            disk = self.get(session, disk_id)
+            if disk.status == "locked":
+                raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
+            for field in ENGINE_FIELDS:
+                if field in changes:
+                    setattr(disk, field, changes[field])
+            session.commit()
+            if new_size is None or new_size == disk.provisioned_size:
+                return disk
+            if new_size < disk.provisioned_size:
+                raise Refused(
+                    400,
+                    f"provisioned_size: a disk cannot shrink ({new_size} < {disk.provisioned_size} bytes)",
+                )
+            domain = self.storage_domain(session, disk.storage_domain_id)
+            self.check_quota(domain, QuotaRequest("extend", new_size - disk.provisioned_size, disk.volume_type, 0))
+        self._start(disk_id, "extend_disk", f"Extending Disk {disk.alias}", owner_id, {"new_size": new_size})
+        with self.session() as session:
+            return self.get(session, disk_id)
+
+    def remove(self, disk_id: str, wait: bool, owner_id: str | None) -> Removal:
+        with self.session() as session:
+            disk = self.get(session, disk_id)
+            alias = disk.alias
+        command = self._start(disk_id, "delete_disk", f"Removing Disk {alias}", owner_id, {})
+        with self.session() as session:
+            removal_job = session.get(Job, command.job_id)
+        if removal_job is None:
+            raise Refused(500, f"the job of removing disk {alias} is gone")
+        deadline = time.monotonic() + (self.state.config.poller.sync_wait_seconds if wait else 0)
+        while True:
+            with self.session() as session:
+                current = session.get(Command, command.id)
+                job = session.get(Job, command.job_id) or removal_job
+                if current is None or current.state in {"done", "failed"}:
+                    if current is not None and current.state == "failed":
+                        raise Refused(502, f"removing disk {alias} failed: {current.last_error}")
+                    return Removal(job, done=True)
+                if time.monotonic() >= deadline:
+                    return Removal(job, done=False)
+            time.sleep(0.1)
+
+    def _start(
+        self, disk_id: str, kind: str, description: str, owner_id: str | None, payload: dict[str, Any]
+    ) -> Command:
+        """Lock the disk (a conditional update: one operation at a time, across processes),
+        record the command, and start it; a refusal unlocks the disk and is raised."""
+        with self.session() as session:
+            disk = self.get(session, disk_id)
+            previous_status = disk.status
+            locked = session.execute(
+                update(Disk).where(Disk.id == disk_id, Disk.status != "locked").values(status="locked")
+            )
+            if locked.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
+            job = start_job(session, description, owner_id, description)
+            command = self.state.coordinator.begin(
+                session,
+                job=job,
+                storage_domain_id=disk.storage_domain_id,
+                kind=kind,
+                entity_id=disk.id,
+                request_id=disk.id,
+                payload={**payload, "previous_status": previous_status, "requested": clock.now().isoformat()},
+            )
+            session.commit()
+        return self.state.coordinator.send(command.id)

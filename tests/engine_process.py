@@ -1,0 +1,48 @@
+"""An engine in a process of its own, for the tests that kill it: ``python -m tests.engine_process
+STATE_DIR DATABASE_URL PORT [--die-after-create]``. It serves the REST API over HTTP (werkzeug,
+threaded) with the poller running, like ``ovirt-engine-host serve``.
+
+``--die-after-create`` adds a plugin that kills the process (SIGKILL) right after the Cinder
+plugin's create hook returned: Cinder has created the volume, and the engine has not recorded it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from werkzeug.serving import make_server
+
+from ovirt_engine_host.app import create_app
+from ovirt_engine_host.config import EngineConfig, PollerSettings
+
+hookimpl = pluggy.HookimplMarker("ovirt_engine")
+
+
+class DieAfterCreate:
+    @hookimpl(hookwrapper=True)
+    def ovirt_engine_create_disk(self) -> Generator[None, Any, None]:
+        outcome = yield
+        if outcome.get_result() is not None:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("state_dir", type=Path)
+    parser.add_argument("database_url")
+    parser.add_argument("port", type=int)
+    parser.add_argument("--die-after-create", action="store_true")
+    args = parser.parse_args()
+    plugins = (DieAfterCreate(),) if args.die_after_create else ()
+    config = EngineConfig(state_dir=args.state_dir, database_url=args.database_url, poller=PollerSettings())
+    make_server("127.0.0.1", args.port, create_app(config, extra_plugins=plugins), threaded=True).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
