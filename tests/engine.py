@@ -64,10 +64,12 @@ class Engine:
         return self.client.open(path, method=method, **kwargs)
 
 
-def build_engine(state_dir: Path, database_url: str, poll: bool = False, **config: Any) -> Engine:
+def build_engine(
+    state_dir: Path, database_url: str, poll: bool = False, extra_plugins: tuple[object, ...] = (), **config: Any
+) -> Engine:
     """``poll``: run the command poller (whoever asks for it stops it: ``stop_engine``)."""
     config["poller"] = dataclasses.replace(config.get("poller", PollerSettings()), enabled=False)
-    app = create_app(EngineConfig(state_dir=state_dir, database_url=database_url, **config))
+    app = create_app(EngineConfig(state_dir=state_dir, database_url=database_url, **config), extra_plugins)
     state = engine_state(app)
     upgrade(state.database, state.hooks.migration_dirs())
     if poll:  # after the migrations, as `serve` runs after `db upgrade`
