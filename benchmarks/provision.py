@@ -69,8 +69,7 @@ def wait_until(done: Callable[[], bool], what: str) -> None:
 
 def direct_run(cinder: Any, n: int, volume_type: str) -> float:
     tag = {"benchmark": uuid.uuid4().hex}
-    start = time.monotonic()
-    ids = {cinder.volumes.create(1, name=f"direct{i}", volume_type=volume_type, metadata=tag).id for i in range(n)}
+    ids: set[str] = set()
 
     def all_available() -> bool:
         volumes = cinder.volumes.list(detailed=True, search_opts={"metadata": tag})
@@ -79,13 +78,18 @@ def direct_run(cinder: Any, n: int, volume_type: str) -> float:
             raise RuntimeError(f"volumes went to error: {failed}")
         return sum(1 for v in volumes if v.id in ids and v.status == "available") == n
 
-    submitted = time.monotonic() - start
-    wait_until(all_available, f"{n} volumes available")
-    elapsed = time.monotonic() - start
+    try:
+        start = time.monotonic()
+        for i in range(n):
+            ids.add(cinder.volumes.create(1, name=f"direct{i}", volume_type=volume_type, metadata=tag).id)
+        submitted = time.monotonic() - start
+        wait_until(all_available, f"{n} volumes available")
+        elapsed = time.monotonic() - start
+    finally:  # a failed run leaves nothing behind
+        for volume in cinder.volumes.list(search_opts={"metadata": tag}):
+            cinder.volumes.delete(volume)
+        wait_until(lambda: not cinder.volumes.list(search_opts={"metadata": tag}), "direct volumes deleted")
     SUBMIT_TIMES.setdefault("direct", []).append(submitted / n)
-    for volume_id in ids:
-        cinder.volumes.delete(volume_id)
-    wait_until(lambda: not cinder.volumes.list(search_opts={"metadata": tag}), "direct volumes deleted")
     return elapsed
 
 
@@ -95,30 +99,31 @@ def engine_run(http: requests.Session, url: str, storage_domain_id: str, n: int,
         "storage_domains": {"storage_domain": [{"id": storage_domain_id}]},
         "openstack_volume_type": {"name": volume_type},
     }
-    start = time.monotonic()
-    ids = set()
-    for i in range(n):
-        answer = http.post(f"{url}/api/disks/", json={**body, "alias": f"bench{i}"}, timeout=60)
-        answer.raise_for_status()
-        ids.add(answer.json()["id"])
+    ids: set[str] = set()
+    disks_path = f"{url}/api/storagedomains/{storage_domain_id}/disks"
 
     def all_ok() -> bool:
-        disks = http.get(f"{url}/api/storagedomains/{storage_domain_id}/disks", timeout=60).json()
+        disks = http.get(disks_path, timeout=60).json()
         failed = [d["id"] for d in disks if d["status"]["state"] == "illegal"]
         if failed:
             raise RuntimeError(f"disks went illegal: {failed}")
         return sum(1 for d in disks if d["id"] in ids and d["status"]["state"] == "ok") == n
 
-    submitted = time.monotonic() - start
-    wait_until(all_ok, f"{n} disks ok")
-    elapsed = time.monotonic() - start
+    try:
+        start = time.monotonic()
+        for i in range(n):
+            answer = http.post(f"{url}/api/disks/", json={**body, "alias": f"bench{i}"}, timeout=60)
+            answer.raise_for_status()
+            ids.add(answer.json()["id"])
+        submitted = time.monotonic() - start
+        wait_until(all_ok, f"{n} disks ok")
+        elapsed = time.monotonic() - start
+    finally:  # a failed run leaves nothing behind
+        wait_until(lambda: all(d["status"]["state"] != "locked" for d in http.get(disks_path).json()), "settled")
+        for disk in http.get(disks_path, timeout=60).json():
+            http.delete(f"{url}/api/disks/{disk['id']};async", timeout=60).raise_for_status()
+        wait_until(lambda: not http.get(disks_path, timeout=60).json(), "engine disks removed")
     SUBMIT_TIMES.setdefault("engine", []).append(submitted / n)
-    for disk_id in ids:
-        http.delete(f"{url}/api/disks/{disk_id};async", timeout=60).raise_for_status()
-    wait_until(
-        lambda: not http.get(f"{url}/api/storagedomains/{storage_domain_id}/disks", timeout=60).json(),
-        "engine disks removed",
-    )
     return elapsed
 
 
