@@ -133,6 +133,7 @@ _REQUEST_LINE = re.compile(r'"(GET|POST|PUT|DELETE|PATCH) /v3(?:/[0-9a-f]{32})?(
 def counting_cinder_requests(log: Path = CINDER_API_LOG) -> Iterator[Callable[[], list[str]]]:
     """The requests Cinder's API served meanwhile, read from its access log: ``METHOD /path``
     with the project and the ids left out (``GET /volumes/detail``)."""
+    time.sleep(0.2)  # the API writes its access line right after answering: let earlier ones land
     start = log.stat().st_size
 
     def served() -> list[str]:
