@@ -100,6 +100,11 @@ def serve(config: EngineConfig, host: str, port: int, workers: int) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
+            # threads: a synchronous DELETE waits for Cinder (up to the poller's sync_wait_seconds)
+            # without holding up the worker's other requests, nor being killed as a stuck worker
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 8)
+            self.cfg.set("timeout", int(config.poller.sync_wait_seconds) + 60)
             self.cfg.set("accesslog", "-")
             if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 23: no ~/.gunicorn socket
                 self.cfg.set("control_socket_disable", True)
