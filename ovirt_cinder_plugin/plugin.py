@@ -83,3 +83,24 @@ def ovirt_engine_migrations() -> dict[str, str]:
     from ovirt_cinder_plugin.db import BRANCH, VERSIONS_DIR
 
     return {"branch": BRANCH, "versions_dir": str(VERSIONS_DIR)}
+
+
+@hookimpl
+def ovirt_engine_prepare_disk(
+    storage_domain: Any, disk: Any, host: Any, vm: Any, services: Any
+) -> dict[str, Any] | None:
+    if storage_domain.type != STORAGE_DOMAIN_TYPE:
+        return None
+    return runtime_for(services).host_access.prepare(storage_domain, disk, host, vm)
+
+
+@hookimpl
+def ovirt_engine_release_disk(storage_domain: Any, connection: dict[str, Any], services: Any) -> bool | None:
+    if storage_domain.type != STORAGE_DOMAIN_TYPE:
+        return None
+    return runtime_for(services).host_access.release(storage_domain, connection)
+
+
+@hookimpl
+def ovirt_engine_host_secrets(data_center: Any, services: Any) -> list[dict[str, Any]]:
+    return runtime_for(services).host_access.secrets(data_center)

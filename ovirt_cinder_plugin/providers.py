@@ -227,6 +227,7 @@ class ProviderService:
             )
             session.add(key)
             session.commit()
+            self._keys_changed(provider.data_center_id)
             return key
 
     def get_key(self, session: Session, provider_id: str, key_id: str) -> AuthenticationKey:
@@ -247,9 +248,19 @@ class ProviderService:
             if "value" in data:
                 key.value_encrypted = self.services.secret_box.encrypt(data["value"])
             session.commit()
+            self._keys_changed(key.provider.data_center_id)
             return key
 
     def remove_key(self, provider_id: str, key_id: str) -> None:
         with self.session() as session:
-            session.delete(self.get_key(session, provider_id, key_id))
+            key = self.get_key(session, provider_id, key_id)
+            data_center_id = key.provider.data_center_id
+            session.delete(key)
             session.commit()
+        self._keys_changed(data_center_id)
+
+    def _keys_changed(self, data_center_id: str) -> None:
+        """Active hosts get the new keys now (an engine without hosts offers no such service)."""
+        notify = getattr(self.services, "host_secrets_changed", None)
+        if notify is not None:
+            notify(data_center_id)

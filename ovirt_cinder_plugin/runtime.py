@@ -14,6 +14,7 @@ from typing import Any
 
 from ovirt_cinder_plugin.connections import ConnectionCache
 from ovirt_cinder_plugin.disks import DiskOperations
+from ovirt_cinder_plugin.host_access import HostAccess
 from ovirt_cinder_plugin.providers import ProviderService
 
 _RUNTIMES: dict[int, PluginRuntime] = {}
@@ -24,6 +25,7 @@ class PluginRuntime:
     def __init__(self, services: Any) -> None:
         self.providers = ProviderService(services)
         self.disks = DiskOperations(self.providers)
+        self.host_access = HostAccess(self.disks)
 
 
 def runtime_for(services: Any) -> PluginRuntime:

@@ -17,18 +17,19 @@ from flask import Flask
 from sqlalchemy import select
 
 from ovirt_engine_host import rest
-from ovirt_engine_host.api import datacenters, disks, jobs, storagedomains, users
+from ovirt_engine_host.api import datacenters, disks, hosts, jobs, storagedomains, users, vms
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.database import make_engine, make_session_factory
 from ovirt_engine_host.db.models import User
+from ovirt_engine_host.hosts import HostService
 from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
 from ovirt_engine_host.security import SecretBox, password_matches
 from ovirt_engine_host.services import EngineServices
 from ovirt_engine_host.state import EngineState
 
-ENGINE_BLUEPRINTS = (datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, users.blp)
+ENGINE_BLUEPRINTS = (datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, hosts.blp, vms.blp, users.blp)
 AUTH_CACHE_SECONDS = 30.0
 
 
@@ -88,6 +89,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     coordinator = CommandCoordinator(session_factory, hooks, config.poller)
     state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
     state.attach(app)
+    services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))
 
     api = flask_smorest.Api(app)
     for blueprint in ENGINE_BLUEPRINTS:

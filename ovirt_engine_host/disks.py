@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands import clock
 from ovirt_engine_host.commands.jobs import start_job
-from ovirt_engine_host.db.models import Command, Disk, Job, StorageDomain
+from ovirt_engine_host.db.models import Command, Disk, DiskAttachment, Job, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.state import EngineState
 
@@ -128,6 +128,11 @@ class DiskService:
         with self.session() as session:
             disk = self.get(session, disk_id)
             alias = disk.alias
+            attached = session.scalars(
+                select(Vm.name).join(DiskAttachment).where(DiskAttachment.disk_id == disk_id)
+            ).all()
+            if attached:
+                raise Refused(409, f"disk {alias} is attached to VM {', '.join(attached)}; detach it first")
         command = self._start(disk_id, "delete_disk", f"Removing Disk {alias}", owner_id, {})
         with self.session() as session:
             removal_job = session.get(Job, command.job_id)

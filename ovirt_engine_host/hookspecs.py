@@ -775,7 +775,8 @@ def ovirt_engine_prepare_disk(
     :param disk: The disk; reads ``id``, ``backend_id``.
     :param host: The host the VM runs on; reads ``id``, ``name``, ``address`` (the backend's
         connector: Cinder's attachment is made for this host).
-    :param vm: The VM; reads ``id`` (Cinder's attachment ``instance_uuid``), ``name``.
+    :param vm: The VM; reads ``id``, ``name`` (the Cinder plugin does not bind its attachments to
+        the VM as ``instance_uuid``: Cinder lets only Nova delete an instance-bound attachment).
     :param services: The engine's service facade (:class:`PluginServices`, the object
         :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
     :return: A :class:`ConnectionInfo` ``{"driver_volume_type": "rbd", "data": {...},

@@ -10,7 +10,7 @@ import pluggy
 from sqlalchemy import MetaData
 
 from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, hookspecs
-from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus, QuotaVerdict
+from ovirt_engine_host.hookspecs import ConnectionInfo, HostSecret, OperationHandle, OperationStatus, QuotaVerdict
 
 PROJECT_NAME = "ovirt_engine"
 
@@ -77,3 +77,20 @@ class EngineHooks:
 
     def check_quota(self, storage_domain: Any, request: Any) -> QuotaVerdict | None:
         return cast("QuotaVerdict | None", self._storage("check_quota", storage_domain=storage_domain, request=request))
+
+    # -- hosts -------------------------------------------------------------------------
+    def prepare_disk(self, storage_domain: Any, disk: Any, host: Any, vm: Any) -> ConnectionInfo | None:
+        info = self._storage("prepare_disk", storage_domain=storage_domain, disk=disk, host=host, vm=vm)
+        return cast("ConnectionInfo | None", info)
+
+    def release_disk(
+        self, storage_domain: Any, disk: Any, host: Any, vm: Any, connection: ConnectionInfo
+    ) -> bool | None:
+        released = self._storage(
+            "release_disk", storage_domain=storage_domain, disk=disk, host=host, vm=vm, connection=connection
+        )
+        return cast("bool | None", released)
+
+    def host_secrets(self, data_center: Any) -> list[HostSecret]:
+        lists = self._hook.ovirt_engine_host_secrets(data_center=data_center, services=self.services)
+        return [secret for found in lists for secret in found]

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,6 +75,13 @@ class EngineServices:
     data_centers: DataCenterService
     storage_domains: StorageDomainService
     Blueprint: type[Blueprint] = Blueprint
+    secret_listeners: list[Callable[[str], None]] = field(default_factory=list)
+
+    def host_secrets_changed(self, data_center_id: str) -> None:
+        """A plugin's keys changed: the engine registers them on the data center's active hosts
+        now, instead of at their next activation or VM start."""
+        for listener in self.secret_listeners:
+            listener(data_center_id)
 
     def disks_on_storage_domain(self, storage_domain_id: str) -> int:
         """How many engine disks live on the storage domain (a plugin refuses to drop a domain

@@ -115,6 +115,8 @@ def volumes_cleaned(stack: Stack, storage_domain_ids: list[str]) -> Iterator[Any
     finally:
         for storage_domain_id in storage_domain_ids:
             for volume in cinder_volumes(cinder, storage_domain_id).values():
+                for attachment in cinder.attachments.list(search_opts={"volume_id": volume.id}):
+                    cinder.attachments.delete(attachment.id)
                 for snapshot in cinder.volume_snapshots.list(search_opts={"volume_id": volume.id}):
                     cinder.volume_snapshots.delete(snapshot)
                     wait_until_gone(cinder.volume_snapshots.get, snapshot.id)

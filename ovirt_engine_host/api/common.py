@@ -35,6 +35,19 @@ class ResourceSchema(ma.Schema):
         return f"{self.collection_path}/{obj.id}"
 
 
+class Reference(ma.Schema):
+    """A reference to another resource, by id or by name (oVirt accepts either)."""
+
+    id = ma.fields.String()
+    name = ma.fields.String()
+    href = ma.fields.String(load_only=True)
+
+    @ma.validates_schema
+    def id_or_name(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("id") and not data.get("name"):
+            raise ma.ValidationError("give the id or the name", "id")
+
+
 def get_or_404(session: Session, model: type[Model], resource_id: str, what: str) -> Model:
     found = session.get(model, resource_id)
     if found is None:

@@ -15,7 +15,7 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ovirt_engine_host.api.common import ResourceSchema
+from ovirt_engine_host.api.common import Reference, ResourceSchema
 from ovirt_engine_host.api.jobs import JobSchema
 from ovirt_engine_host.db.models import Disk
 from ovirt_engine_host.disks import DiskService
@@ -26,17 +26,6 @@ from ovirt_engine_host.state import db_session, engine_state
 blp = Blueprint("disks", __name__, url_prefix="/api", description="Disks")
 
 INTERFACES = ("virtio", "virtio_scsi", "ide")
-
-
-class Reference(ma.Schema):
-    id = ma.fields.String()
-    name = ma.fields.String()
-    href = ma.fields.String(load_only=True)
-
-    @ma.validates_schema
-    def id_or_name(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("id") and not data.get("name"):
-            raise ma.ValidationError("give the id or the name", "id")
 
 
 class StorageDomainReferences(ma.Schema):

@@ -5,7 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names: migrations can name what they alter, on SQLite and PostgreSQL alike.
@@ -165,3 +177,55 @@ class Command(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Host(Base):
+    """A hypervisor the engine's host agent drives through libvirt (``libvirt_uri``)."""
+
+    __tablename__ = "hosts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    address: Mapped[str] = mapped_column(String(255))
+    libvirt_uri: Mapped[str] = mapped_column(String(1024))
+    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default="maintenance")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Vm(Base):
+    __tablename__ = "vms"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    memory: Mapped[int] = mapped_column(BigInteger)  # bytes, as oVirt
+    cpus: Mapped[int] = mapped_column(Integer, default=1)
+    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default="down")
+    status_detail: Mapped[str | None] = mapped_column(Text, default=None)
+    host_id: Mapped[str | None] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"), default=None)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    attachments: Mapped[list[DiskAttachment]] = relationship(
+        back_populates="vm", cascade="all, delete-orphan", lazy="selectin", order_by="DiskAttachment.created"
+    )
+
+
+class DiskAttachment(Base):
+    """A disk of a VM: how the guest sees it, whether it is plugged (``active``), and while the
+    VM runs, the connection the storage plugin prepared for it (free of secrets)."""
+
+    __tablename__ = "disk_attachments"
+    __table_args__ = (UniqueConstraint("vm_id", "disk_id", name="uq_disk_attachments_vm_id_disk_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    vm_id: Mapped[str] = mapped_column(ForeignKey("vms.id", ondelete="CASCADE"), index=True)
+    disk_id: Mapped[str] = mapped_column(ForeignKey("disks.id", ondelete="CASCADE"), index=True)
+    interface: Mapped[str] = mapped_column(String(20), default="virtio")
+    bootable: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    connection: Mapped[str | None] = mapped_column(Text, default=None)  # JSON ConnectionInfo while prepared
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    vm: Mapped[Vm] = relationship(back_populates="attachments")

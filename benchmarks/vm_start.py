@@ -1,0 +1,136 @@
+"""VM start benchmark on the running stack: where the time of starting a VM on Cinder disks
+goes (Cinder attachments, the VDSM hook scripts, libvirt/QEMU), against a direct baseline in the
+same process (python-cinderclient attachments and libvirt's createXML of the same final domain
+XML, no engine, no hooks).
+
+    .venv/bin/python -m benchmarks.vm_start [--disks 1 4] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import libvirt
+
+from ovirt_cinder_plugin.cinder.attachments import connector_for
+from ovirt_cinder_plugin.cinder.connection import connect
+from ovirt_engine_host.state import engine_state
+from ovirt_engine_host.vms import VmService
+from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
+from tests.engine import build_engine, stop_engine
+from tests.stack import Stack, bring_up
+
+
+@dataclass
+class Sample:
+    attachments: float
+    hooks: float
+    libvirt: float
+    direct_attachments: float
+    direct_libvirt: float
+
+    @property
+    def engine(self) -> float:
+        return self.attachments + self.hooks + self.libvirt
+
+    @property
+    def direct(self) -> float:
+        return self.direct_attachments + self.direct_libvirt
+
+
+def cephx_key(stack: Stack) -> str:
+    keyring = configparser.ConfigParser()
+    keyring.read(stack.ceph_keyring)
+    return keyring[f"client.{stack.ceph_user}"]["key"].strip()
+
+
+def direct_start(cinder: Any, uri: str, volume_ids: list[str], domain_xml: str) -> tuple[float, float]:
+    began = time.monotonic()
+    attachment_ids = []
+    for volume_id in volume_ids:
+        created = cinder.attachments.create(volume_id, connector_for("bench", "127.0.0.1"), mode="rw")
+        cinder.attachments.complete(created["id"])
+        attachment_ids.append(created["id"])
+    attached = time.monotonic() - began
+    connection = libvirt.open(uri)
+    try:
+        began = time.monotonic()
+        domain = connection.createXML(domain_xml, 0)
+        started = time.monotonic() - began
+        domain.destroy()
+    finally:
+        connection.close()
+    for attachment_id in attachment_ids:
+        cinder.attachments.delete(attachment_id)
+    return attached, started
+
+
+def measure(stack: Stack, disks: int, repeat: int) -> list[Sample]:
+    samples = []
+    with tempfile.TemporaryDirectory(prefix="ovirt-bench-vm-") as state_dir:
+        engine = build_engine(Path(state_dir), "", poll=True)
+        domains: list[str] = []
+        try:
+            with volumes_cleaned(stack, domains) as cinder:
+                provider = add_provider(engine, stack)
+                domains.append(storage_domain_of(engine, provider))
+                key = {
+                    "uuid": stack.env["OVIRT_STACK_RBD_SECRET_UUID"],
+                    "usage_type": "ceph",
+                    "value": cephx_key(stack),
+                }
+                engine.request("POST", f"{provider['href']}/authenticationkeys", json=key)
+                cluster = {"data_center": {"id": engine.data_center_id}}
+                host = engine.request(
+                    "POST", "/api/hosts/",
+                    json={"name": "bench", "address": "127.0.0.1", "protocol": stack.libvirt_uri, "cluster": cluster},
+                ).json  # fmt: skip
+                engine.request("POST", f"{host['href']}/activate", json={})
+                vm = engine.request("POST", "/api/vms/", json={"name": "bench-vm", "cluster": cluster}).json
+                volume_ids = []
+                for number in range(disks):
+                    body = disk_body(domains[0], GiB, stack.volume_type_rbd, alias=f"bench{number}")
+                    disk = wait_for_disk(engine, engine.request("POST", "/api/disks/", json=body).json["id"], "ok")
+                    engine.request("POST", f"{vm['href']}/disks", json={"id": disk["id"], "interface": "virtio_scsi"})
+                    volume_ids.append(disk["id"])
+                service = VmService(engine_state(engine.app))
+                for _ in range(repeat):
+                    report = service.start(vm["id"], host["id"])
+                    service.stop(vm["id"])
+                    direct = direct_start(cinder, stack.libvirt_uri, volume_ids, report.domain_xml)
+                    samples.append(Sample(report.attachments, report.hooks, report.libvirt, *direct))
+                engine.request("DELETE", vm["href"])
+        finally:
+            stop_engine(engine)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--disks", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    stack = bring_up()
+    connect(stack.admin_credentials)  # fail early when Cinder is not there
+    print("VM start (seconds, medians): engine = Cinder attachments + hooks + libvirt; direct = cinderclient + libvirt")
+    print(f"{'disks':>5} {'attach':>7} {'hooks':>7} {'libvirt':>8} {'engine':>7} {'direct':>7} {'ratio':>6}")
+    for disks in args.disks:
+        samples = measure(stack, disks, args.repeat)
+        med = {name: statistics.median(getattr(s, name) for s in samples) for name in Sample.__annotations__}
+        engine = statistics.median(s.engine for s in samples)
+        direct = statistics.median(s.direct for s in samples)
+        print(
+            f"{disks:>5} {med['attachments']:>7.3f} {med['hooks']:>7.3f} {med['libvirt']:>8.3f} "
+            f"{engine:>7.3f} {direct:>7.3f} {engine / direct:>6.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

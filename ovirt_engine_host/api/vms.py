@@ -1,0 +1,254 @@
+"""``/api/vms``: VMs, their disks (``/api/vms/{id}/disks``: attach an existing disk or add a new
+one; activate and deactivate, live while the VM runs), and the actions ``start`` and ``stop``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ovirt_engine_host.api.actions import (
+    ActionSchema,
+    ClusterSchema,
+    cluster_of,
+    cluster_reference,
+    completed,
+    reference_of,
+    refusals_as_http,
+)
+from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, storage_domain_of
+from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
+from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.state import db_session, engine_state
+from ovirt_engine_host.vms import VmService
+
+blp = Blueprint("vms", __name__, url_prefix="/api/vms", description="Virtual machines")
+MiB = 1024**2
+
+
+class TopologySchema(ma.Schema):
+    sockets = ma.fields.Integer(validate=ma.validate.Range(min=1, max=64), load_default=1)
+    cores = ma.fields.Integer(validate=ma.validate.Equal(1, error="one core per socket"), load_default=1)
+    threads = ma.fields.Integer(validate=ma.validate.Equal(1, error="one thread per core"), load_default=1)
+
+
+class CpuSchema(ma.Schema):
+    topology = ma.fields.Nested(TopologySchema, required=True)
+
+
+class VmSchema(ResourceSchema):
+    xml_element = "vm"
+    xml_collection = "vms"
+    collection_path = "/api/vms"
+
+    name = name_field(255, required=True)
+    description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
+    status = ma.fields.Method("state", dump_only=True)
+    memory = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=16 * MiB), load_default=64 * MiB)
+    cpu = ma.fields.Method("cpu_dump", deserialize="cpu_load")
+    host = ma.fields.Method("host_dump", dump_only=True)
+    cluster = ma.fields.Method("cluster_dump", deserialize="cluster_load", required=True)
+    stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
+
+    def state(self, vm: Vm) -> dict[str, str]:
+        return {"state": vm.status}
+
+    def cpu_dump(self, vm: Vm) -> dict[str, Any]:
+        return {"topology": {"sockets": vm.cpus, "cores": 1, "threads": 1}}
+
+    def cpu_load(self, value: Any) -> int:
+        return int(CpuSchema().load(value)["topology"]["sockets"])
+
+    def host_dump(self, vm: Vm) -> dict[str, str] | None:
+        return {"id": vm.host_id, "href": f"/api/hosts/{vm.host_id}"} if vm.host_id else None
+
+    def cluster_dump(self, vm: Vm) -> dict[str, Any]:
+        return cluster_of(vm.data_center_id)
+
+    def cluster_load(self, value: Any) -> dict[str, Any]:
+        loaded: dict[str, Any] = ClusterSchema().load(value)
+        return loaded
+
+    @ma.post_dump
+    def drop_empty(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if v is not None}
+
+
+@dataclass
+class AttachedDisk:
+    """A disk as its VM sees it: the disk's fields, the attachment's interface, bootable, active."""
+
+    disk: Disk
+    attachment: DiskAttachment
+
+    def __getattr__(self, name: str) -> Any:
+        if name in {"interface", "bootable", "active"}:
+            return getattr(self.attachment, name)
+        return getattr(self.disk, name)
+
+
+class VmDiskSchema(DiskSchema):
+    active = ma.fields.Boolean(dump_only=True)
+    vm = ma.fields.Function(lambda d: {"id": d.attachment.vm_id, "href": f"/api/vms/{d.attachment.vm_id}"})
+
+    def make_href(self, disk: Any) -> str:
+        return f"/api/vms/{disk.attachment.vm_id}/disks/{disk.id}"
+
+
+class VmDiskAttachSchema(ma.Schema):
+    """Attach the disk ``id``, or add a new disk (the fields of ``POST /api/disks``)."""
+
+    xml_element = "disk"
+
+    id = ma.fields.String()
+    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio_scsi")
+    bootable = ma.fields.Boolean(load_default=False)
+    active = ma.fields.Boolean(load_default=True)
+    alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
+    description = ma.fields.String(validate=ma.validate.Length(max=4000))
+    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1))
+    storage_domain = ma.fields.Dict()
+    storage_domains = ma.fields.Dict()
+    openstack_volume_type = ma.fields.Dict()
+    href = ma.fields.String(load_only=True)
+
+
+def service() -> VmService:
+    return VmService(engine_state())
+
+
+def attached_disks(vm_id: str) -> list[AttachedDisk]:
+    with db_session() as session:
+        vm = VmService.get(session, vm_id)
+        return [AttachedDisk(session.get(Disk, a.disk_id), a) for a in vm.attachments]  # type: ignore[arg-type]
+
+
+@blp.route("/")
+class VmViews(MethodView):
+    @blp.response(200, VmSchema(many=True))
+    def get(self) -> Any:
+        """List VMs"""
+        with db_session() as session:
+            return session.scalars(select(Vm).order_by(Vm.name)).all()
+
+    @blp.arguments(VmSchema)
+    @blp.response(201, VmSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a VM (down)"""
+        data["data_center"] = cluster_reference(data)
+        data.pop("cluster", None)
+        data["cpus"] = data.pop("cpu", 1)
+        with refusals_as_http():
+            return service().add(data)
+
+
+@blp.route("/<string:vm_id>")
+class VmByIdViews(MethodView):
+    @blp.response(200, VmSchema)
+    def get(self, vm_id: str) -> Any:
+        """Get a VM"""
+        with refusals_as_http(), db_session() as session:
+            return VmService.get(session, vm_id)
+
+    @blp.response(204)
+    def delete(self, vm_id: str) -> None:
+        """Remove a VM that is down (its disks stay)"""
+        with refusals_as_http():
+            service().remove(vm_id)
+
+
+@blp.route("/<string:vm_id>/start")
+class VmStartView(MethodView):
+    @blp.arguments(ActionSchema)
+    @blp.response(200, ActionSchema)
+    def post(self, data: dict[str, Any], vm_id: str) -> Any:
+        """Start a VM, on the given host or on any active host of its data center"""
+        with refusals_as_http():
+            service().start(vm_id, reference_of(data.get("host")))
+        return completed()
+
+
+@blp.route("/<string:vm_id>/stop")
+class VmStopView(MethodView):
+    @blp.arguments(ActionSchema)
+    @blp.response(200, ActionSchema)
+    def post(self, data: dict[str, Any], vm_id: str) -> Any:
+        """Power a VM off; its disks are released"""
+        with refusals_as_http():
+            service().stop(vm_id)
+        return completed()
+
+
+@blp.route("/<string:vm_id>/disks")
+class VmDiskViews(MethodView):
+    @blp.response(200, VmDiskSchema(many=True))
+    def get(self, vm_id: str) -> Any:
+        """List a VM's disks"""
+        with refusals_as_http():
+            return attached_disks(vm_id)
+
+    @blp.arguments(VmDiskAttachSchema)
+    @blp.response(201, VmDiskSchema)
+    def post(self, data: dict[str, Any], vm_id: str) -> Any:
+        """Attach an existing disk (``id``) or add a new one to the VM"""
+        with refusals_as_http():
+            disk_id = data.get("id")
+            if disk_id is None:
+                if "provisioned_size" not in data:
+                    raise Refused(422, "provisioned_size: required for a new disk (or give the id of a disk)")
+                fields = ("alias", "description", "provisioned_size", "storage_domain", "storage_domains")
+                new_disk: dict[str, Any] = {k: data[k] for k in (*fields, "openstack_volume_type") if k in data}
+                body = DiskSchema().load(new_disk)
+                disk_id = add_disk(body, storage_domain_of(body)).id
+            service().attach(vm_id, disk_id, data["interface"], data["bootable"], data["active"])
+            return next(d for d in attached_disks(vm_id) if d.id == disk_id)
+
+
+def _disk_action(vm_id: str, disk_id: str, activate: bool) -> dict[str, Any]:
+    with refusals_as_http():
+        if activate:
+            service().activate_disk(vm_id, disk_id)
+        else:
+            service().deactivate_disk(vm_id, disk_id)
+    return completed()
+
+
+@blp.route("/<string:vm_id>/disks/<string:disk_id>")
+class VmDiskByIdViews(MethodView):
+    @blp.response(200, VmDiskSchema)
+    def get(self, vm_id: str, disk_id: str) -> Any:
+        """Get a disk of the VM"""
+        with refusals_as_http():
+            found = [d for d in attached_disks(vm_id) if d.id == disk_id]
+            if not found:
+                raise Refused(404, f"disk {disk_id} is not attached to VM {vm_id}")
+            return found[0]
+
+    @blp.response(204)
+    def delete(self, vm_id: str, disk_id: str) -> None:
+        """Detach a disk from the VM (the disk stays)"""
+        with refusals_as_http():
+            service().detach(vm_id, disk_id)
+
+
+@blp.route("/<string:vm_id>/disks/<string:disk_id>/activate")
+class VmDiskActivateView(MethodView):
+    @blp.arguments(ActionSchema)
+    @blp.response(200, ActionSchema)
+    def post(self, data: dict[str, Any], vm_id: str, disk_id: str) -> Any:
+        """Plug the disk (hot-plug while the VM runs)"""
+        return _disk_action(vm_id, disk_id, activate=True)
+
+
+@blp.route("/<string:vm_id>/disks/<string:disk_id>/deactivate")
+class VmDiskDeactivateView(MethodView):
+    @blp.arguments(ActionSchema)
+    @blp.response(200, ActionSchema)
+    def post(self, data: dict[str, Any], vm_id: str, disk_id: str) -> Any:
+        """Unplug the disk (hot-unplug while the VM runs)"""
+        return _disk_action(vm_id, disk_id, activate=False)

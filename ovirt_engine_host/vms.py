@@ -1,0 +1,253 @@
+"""The engine's VMs: their disks, and start, stop, hot-plug and unplug on a host.
+
+At every start and hot-plug the storage plugin prepares each disk for this host and hands back
+fresh connection info (never a stored copy); the host agent gets the data center's libvirt
+secrets first, then builds the domain XML whose placeholder drives the VDSM hooks turn into real
+disks. Stop and unplug release what was prepared, so the volumes are free again; a start that
+fails releases everything it prepared and leaves the VM down with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ovirt_engine_host.db.models import DataCenter, Disk, DiskAttachment, Host, StorageDomain, Vm
+from ovirt_engine_host.errors import Refused, backend_refusal
+from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
+from ovirt_engine_host.hosts import HostService
+from ovirt_engine_host.state import EngineState
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class StartReport:
+    """Where a start's time went: Cinder attachments, the hook scripts, libvirt."""
+
+    attachments: float
+    hooks: float
+    libvirt: float
+    domain_xml: str
+
+
+class VmService:
+    def __init__(self, state: EngineState) -> None:
+        self.state = state
+        self.hosts = HostService(state)
+
+    def session(self) -> Session:
+        return self.state.session_factory()
+
+    @staticmethod
+    def get(session: Session, vm_id: str) -> Vm:
+        vm = session.get(Vm, vm_id) or session.scalar(select(Vm).where(Vm.name == vm_id))
+        if vm is None:
+            raise Refused(404, f"VM {vm_id} not found")
+        return vm
+
+    # -- the VM itself ---------------------------------------------------------------------
+    def add(self, data: dict[str, Any]) -> Vm:
+        with self.session() as session:
+            reference = data.pop("data_center")
+            data_center = session.get(DataCenter, reference) or session.scalar(
+                select(DataCenter).where(DataCenter.name == reference)
+            )
+            if data_center is None:
+                raise Refused(400, f"data_center: no data center {reference!r}")
+            vm = Vm(data_center_id=data_center.id, **data)
+            session.add(vm)
+            try:
+                session.commit()
+            except IntegrityError as error:
+                raise Refused(409, f"name: a VM named {data['name']!r} exists") from error
+            return vm
+
+    def remove(self, vm_id: str) -> None:
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            if vm.status != "down":
+                raise Refused(409, f"VM {vm.name} is {vm.status}: stop it first")
+            session.delete(vm)  # its disk attachments go with it, the disks stay
+            session.commit()
+
+    # -- disks -------------------------------------------------------------------------------
+    def attach(self, vm_id: str, disk_id: str, interface: str, bootable: bool, active: bool) -> DiskAttachment:
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            if session.get(Disk, disk_id) is None:
+                raise Refused(400, f"disk: no disk {disk_id}")
+            attachment = DiskAttachment(
+                vm_id=vm.id, disk_id=disk_id, interface=interface, bootable=bootable, active=False
+            )
+            session.add(attachment)
+            try:
+                session.commit()
+            except IntegrityError as error:
+                raise Refused(409, f"disk {disk_id} is attached to VM {vm.name} already") from error
+        if active:
+            return self.activate_disk(vm_id, disk_id)
+        return attachment
+
+    def attachment(self, session: Session, vm: Vm, disk_id: str) -> DiskAttachment:
+        for attachment in vm.attachments:
+            if attachment.disk_id == disk_id:
+                return attachment
+        raise Refused(404, f"disk {disk_id} is not attached to VM {vm.name}")
+
+    def detach(self, vm_id: str, disk_id: str) -> None:
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            attachment = self.attachment(session, vm, disk_id)
+            if attachment.connection is not None:
+                raise Refused(409, f"disk {disk_id} is plugged into the running VM {vm.name}: deactivate it first")
+            session.delete(attachment)
+            session.commit()
+
+    def activate_disk(self, vm_id: str, disk_id: str) -> DiskAttachment:
+        """Plug a disk; into the running domain at once (hot-plug) when the VM is up."""
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            attachment = self.attachment(session, vm, disk_id)
+            if vm.status == "up" and attachment.connection is None:
+                host = self._host_of(session, vm)
+                self.hosts.sync_secrets(host)  # keys added since the start reach the host first
+                spec = self._prepare(session, vm, host, attachment)
+                try:
+                    self.hosts.agent(host).plug(vm.id, spec)
+                except Exception as error:
+                    self._release(session, vm, host, attachment)
+                    session.commit()
+                    raise backend_refusal(error) from error
+            attachment.active = True
+            session.commit()
+            return attachment
+
+    def deactivate_disk(self, vm_id: str, disk_id: str) -> DiskAttachment:
+        """Unplug a disk; from the running domain at once (hot-unplug) when the VM is up."""
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            attachment = self.attachment(session, vm, disk_id)
+            if attachment.connection is not None:
+                host = self._host_of(session, vm)
+                try:
+                    self.hosts.agent(host).unplug(vm.id, disk_id)
+                except Exception as error:
+                    raise backend_refusal(error) from error
+                self._release(session, vm, host, attachment)
+            attachment.active = False
+            session.commit()
+            return attachment
+
+    # -- running -----------------------------------------------------------------------------
+    def start(self, vm_id: str, host_reference: str | None) -> StartReport:
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            host = self._pick_host(session, vm, host_reference)
+            claimed = session.execute(
+                update(Vm).where(Vm.id == vm.id, Vm.status == "down").values(status="powering_up", host_id=host.id)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Refused(409, f"VM {vm.name} is {vm.status}, not down")
+            session.commit()
+        with self.session() as session:
+            vm, host = self.get(session, vm_id), self.hosts.get(session, host.id)
+            began = time.monotonic()
+            try:
+                self.hosts.sync_secrets(host)
+                specs = [self._prepare(session, vm, host, a) for a in vm.attachments if a.active]
+                prepared = time.monotonic() - began
+                xml, times = self.hosts.agent(host).start(
+                    VmSpec(id=vm.id, name=vm.name, memory=vm.memory, cpus=vm.cpus, disks=specs)
+                )
+            except Exception as error:
+                refusal = error if isinstance(error, Refused) else backend_refusal(error)
+                for attachment in vm.attachments:
+                    self._release(session, vm, host, attachment)
+                vm.status, vm.status_detail, vm.host_id = "down", refusal.message, None
+                session.commit()
+                LOG.warning("VM %s did not start on %s: %s", vm.name, host.name, refusal.message)
+                raise refusal from error
+            vm.status, vm.status_detail = "up", None
+            session.commit()
+        report = StartReport(prepared, times.hooks, times.libvirt, xml)
+        LOG.info(
+            "VM %s up on %s: Cinder attachments %.3f s, hooks %.3f s, libvirt %.3f s",
+            vm.name, host.name, report.attachments, report.hooks, report.libvirt,
+        )  # fmt: skip
+        return report
+
+    def stop(self, vm_id: str) -> Vm:
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            if vm.status == "down":
+                return vm
+            host = self._host_of(session, vm)
+            try:
+                self.hosts.agent(host).stop(vm.id)
+            except Exception as error:
+                raise backend_refusal(error) from error
+            for attachment in vm.attachments:
+                self._release(session, vm, host, attachment)
+            vm.status, vm.status_detail, vm.host_id = "down", None, None
+            session.commit()
+            return vm
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _pick_host(self, session: Session, vm: Vm, reference: str | None) -> Host:
+        if reference:
+            host = self.hosts.get(session, reference)
+            if host.status != "up":
+                raise Refused(409, f"host: {host.name} is {host.status}, not up")
+            return host
+        found = session.scalar(
+            select(Host).where(Host.data_center_id == vm.data_center_id, Host.status == "up").order_by(Host.name)
+        )
+        if found is None:
+            raise Refused(409, f"host: no active host in the data center of VM {vm.name}")
+        return found
+
+    def _host_of(self, session: Session, vm: Vm) -> Host:
+        if vm.host_id is None:
+            raise Refused(409, f"VM {vm.name} runs on no host")
+        return self.hosts.get(session, vm.host_id)
+
+    def _prepare(self, session: Session, vm: Vm, host: Host, attachment: DiskAttachment) -> DiskSpec:
+        """Fresh connection info for the disk on this host, recorded with the attachment until
+        it is released."""
+        disk = session.get(Disk, attachment.disk_id)
+        if disk is None or disk.status != "ok":
+            state = disk.status if disk else "gone"
+            raise Refused(409, f"disk {attachment.disk_id} is {state}, not ok")
+        domain = session.get(StorageDomain, disk.storage_domain_id)
+        try:
+            connection = self.state.hooks.prepare_disk(domain, disk, host, vm)
+        except Exception as error:
+            raise backend_refusal(error) from error
+        if connection is None:
+            raise Refused(400, f"no plugin serves the storage domain of disk {disk.alias}")
+        attachment.connection = json.dumps(connection, sort_keys=True)
+        session.commit()
+        return DiskSpec(
+            id=disk.id, interface=attachment.interface, bootable=attachment.bootable, connection=dict(connection)
+        )
+
+    def _release(self, session: Session, vm: Vm, host: Host, attachment: DiskAttachment) -> None:
+        if attachment.connection is None:
+            return
+        disk = session.get(Disk, attachment.disk_id)
+        domain = session.get(StorageDomain, disk.storage_domain_id) if disk else None
+        if disk is not None and domain is not None:
+            try:
+                self.state.hooks.release_disk(domain, disk, host, vm, json.loads(attachment.connection))
+            except Exception as error:  # noqa: BLE001 - keep releasing the others; the volume stays in-use
+                LOG.warning("releasing disk %s of VM %s failed: %s", disk.id, vm.name, error)
+                return
+        attachment.connection = None

@@ -1,0 +1,78 @@
+"""A host on libvirt's embedded test driver (``test:///default``, for machines without libvirtd):
+it has no secrets, so registering them is skipped with a logged notice, and the VM's domain, as
+the VDSM hooks rewrote it, holds the RBD network disk Cinder's connection info describes."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ovirt_engine_host import hosts
+from ovirt_engine_host.hostagent.agent import HostAgent
+from ovirt_engine_host.hostagent.domain import live_disk
+from ovirt_engine_host.state import engine_state
+from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
+from tests.engine import Engine
+from tests.stack import Stack
+
+TEST_URI = "test:///default"
+ANY_KEY = base64.b64encode(bytes(28)).decode()  # the test driver opens no disk
+
+
+@pytest.fixture
+def domain(engine: Engine, stack: Stack) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    domains: list[str] = []
+    with volumes_cleaned(stack, domains) as cinder:
+        provider = add_provider(engine, stack)
+        domains.append(storage_domain_of(engine, provider))
+        yield domains[0], cinder, provider
+
+
+def test_a_vm_on_the_test_driver(
+    engine: Engine, stack: Stack, domain: tuple[str, Any, dict[str, Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    storage_domain_id, cinder, provider = domain
+    cluster = {"data_center": {"id": engine.data_center_id}}
+    host = engine.request(
+        "POST",
+        "/api/hosts/",
+        json={"name": "test-host", "address": "127.0.0.1", "protocol": TEST_URI, "cluster": cluster},
+    ).json
+    with caplog.at_level(logging.WARNING):
+        assert engine.request("POST", f"{host['href']}/activate", json={}).status_code == 200
+    assert "has no secrets" in caplog.text
+    vm = engine.request("POST", "/api/vms/", json={"name": "test-vm", "cluster": cluster}).json
+    added = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB, stack.volume_type_rbd))
+    disk = wait_for_disk(engine, added.json["id"], "ok")
+    assert engine.request("POST", f"{vm['href']}/disks", json={"id": disk["id"]}).status_code == 201
+    refused = engine.request("POST", f"{vm['href']}/start", json={})  # no key for Cinder's secret uuid
+    assert refused.status_code == 409, refused.json
+    assert "add an authentication key with that uuid" in refused.json["message"]
+    assert cinder.volumes.get(disk["id"]).status == "available"  # the attachment was released
+    assert engine.request("GET", vm["href"]).json["status"]["state"] == "down"
+    key = {"uuid": stack.env["OVIRT_STACK_RBD_SECRET_UUID"], "usage_type": "ceph", "value": ANY_KEY}
+    assert engine.request("POST", f"{provider['href']}/authenticationkeys", json=key).status_code == 201
+    started = engine.request("POST", f"{vm['href']}/start", json={})
+    assert started.status_code == 200, started.json
+    try:
+        agent = HostAgent(TEST_URI, engine_state(engine.app).config.hooks_dir)
+        element = live_disk(agent.live_xml(vm["id"]), disk["id"])
+        assert element is not None
+        assert element.get("type") == "network"
+        assert element.find("source").get("name") == f"{stack.ceph_pool}/volume-{disk['id']}"  # type: ignore[union-attr]
+        assert cinder.volumes.get(disk["id"]).status == "in-use"
+    finally:
+        assert engine.request("POST", f"{vm['href']}/stop", json={}).status_code == 200
+    assert cinder.volumes.get(disk["id"]).status == "available"
+
+
+def test_without_libvirtd_a_host_gets_the_test_driver(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hosts, "SYSTEM_URI", "qemu+unix:///system?socket=/nonexistent/libvirt-sock")
+    cluster = {"data_center": {"id": engine.data_center_id}}
+    host = engine.request("POST", "/api/hosts/", json={"name": "bare", "address": "127.0.0.1", "cluster": cluster})
+    assert host.status_code == 201, host.json
+    assert host.json["protocol"] == TEST_URI
