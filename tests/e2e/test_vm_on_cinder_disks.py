@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import configparser
+import logging
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,8 +122,9 @@ def engine_secrets(uri: str) -> dict[str, tuple[str, str]]:
 
 
 def test_a_vm_runs_on_cinder_disks_through_cephx(
-    engine: Engine, stack: Stack, setup: dict[str, Any], tmp_path: Path
+    engine: Engine, stack: Stack, setup: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     cinder, domain, vm, host = setup["cinder"], setup["domain"], setup["vm"], setup["host"]
     secret_uuid = stack.env["OVIRT_STACK_RBD_SECRET_UUID"]
     assert engine.request("POST", f"{host['href']}/activate", json={}).status_code == 200
@@ -173,6 +175,7 @@ def test_a_vm_runs_on_cinder_disks_through_cephx(
 
     stopped = engine.request("POST", f"{vm['href']}/stop", json={})
     assert stopped.status_code == 200, stopped.json
+    assert cephx_key(stack) not in caplog.text  # nor in any log line of the engine or the plugin
     assert engine.request("GET", vm["href"]).json["status"]["state"] == "down"
     assert {cinder.volumes.get(d["id"]).status for d in (first, second)} == {"available"}
     assert not watchers(stack, first["id"])
@@ -199,3 +202,17 @@ def test_a_wrong_cephx_key_fails_the_start_and_leaves_everything_as_it_was(
     assert "libvirt could not start" in vm_now["stop_reason"]
     assert engine.request("GET", disk["href"]).json["status"]["state"] == "ok"
     assert cinder.volumes.get(disk["id"]).status == "available"  # the attachment was released
+
+
+def test_adding_and_removing_a_key_updates_the_active_hosts(
+    engine: Engine, stack: Stack, setup: dict[str, Any]
+) -> None:
+    assert engine.request("POST", f"{setup['host']['href']}/activate", json={}).status_code == 200
+    usage = f"ovirt/{setup['provider']['id']}/{stack.env['OVIRT_STACK_RBD_SECRET_UUID']}"
+    assert usage in engine_secrets(stack.libvirt_uri)
+    assert engine.request("DELETE", setup["key"]["href"]).status_code == 204
+    assert usage not in engine_secrets(stack.libvirt_uri)  # gone from the host at once
+    other = {"uuid": "0c5b6f7e-1d2c-4b3a-9e8f-7a6b5c4d3e2f", "usage_type": "ceph", "value": WRONG_KEY}
+    added = engine.request("POST", f"{setup['provider']['href']}/authenticationkeys", json=other)
+    assert added.status_code == 201, added.json
+    assert f"ovirt/{setup['provider']['id']}/{other['uuid']}" in engine_secrets(stack.libvirt_uri)

@@ -16,10 +16,11 @@ from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.domain import live_disk
 from ovirt_engine_host.state import engine_state
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
-from tests.engine import Engine
+from tests.engine import Engine, assert_valid_xml
 from tests.stack import Stack
 
 TEST_URI = "test:///default"
+XML = {"Accept": "application/xml"}
 ANY_KEY = base64.b64encode(bytes(28)).decode()  # the test driver opens no disk
 
 
@@ -65,9 +66,40 @@ def test_a_vm_on_the_test_driver(
         assert element.get("type") == "network"
         assert element.find("source").get("name") == f"{stack.ceph_pool}/volume-{disk['id']}"  # type: ignore[union-attr]
         assert cinder.volumes.get(disk["id"]).status == "in-use"
+        assert_valid_xml(engine.request("GET", host["href"], headers=XML).data)
+        assert_valid_xml(engine.request("GET", "/api/vms/", headers=XML).data)
+        assert_valid_xml(engine.request("GET", f"{vm['href']}/disks", headers=XML).data)
     finally:
-        assert engine.request("POST", f"{vm['href']}/stop", json={}).status_code == 200
+        stopped = engine.request(
+            "POST", f"{vm['href']}/stop", headers={**XML, "Content-Type": "application/xml"}, data="<action/>"
+        )
+        assert stopped.status_code == 200
+        assert assert_valid_xml(stopped.data).findtext("status/state") == "complete"
     assert cinder.volumes.get(disk["id"]).status == "available"
+
+
+def test_a_new_disk_added_through_the_vm(engine: Engine, stack: Stack, domain: tuple[str, Any, dict[str, Any]]) -> None:
+    storage_domain_id, cinder, _ = domain
+    cluster = {"data_center": {"id": engine.data_center_id}}
+    vm = engine.request("POST", "/api/vms/", json={"name": "vm-new-disk", "cluster": cluster}).json
+    body = {
+        "alias": "made-with-the-vm",
+        "provisioned_size": GiB,
+        "storage_domains": {"storage_domain": [{"id": storage_domain_id}]},
+        "openstack_volume_type": {"name": stack.volume_type_fake},
+        "interface": "virtio",
+        "bootable": True,
+    }
+    added = engine.request("POST", f"{vm['href']}/disks", json=body)
+    assert added.status_code == 201, added.json
+    assert (added.json["interface"], added.json["bootable"], added.json["active"]) == ("virtio", True, True)
+    wait_for_disk(engine, added.json["id"], "ok")
+    assert cinder.volumes.get(added.json["id"]).status == "available"
+    refused = engine.request("DELETE", f"/api/disks/{added.json['id']}")
+    assert refused.status_code == 409  # attached: detach first
+    assert engine.request("DELETE", f"{vm['href']}/disks/{added.json['id']}").status_code == 204
+    assert engine.request("DELETE", f"/api/disks/{added.json['id']}").status_code == 204
+    assert engine.request("POST", f"{vm['href']}/disks", json={"interface": "virtio"}).status_code == 422
 
 
 def test_without_libvirtd_a_host_gets_the_test_driver(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
