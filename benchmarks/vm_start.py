@@ -9,7 +9,6 @@ XML, no engine, no hooks).
 from __future__ import annotations
 
 import argparse
-import configparser
 import statistics
 import tempfile
 import time
@@ -23,6 +22,7 @@ from ovirt_cinder_plugin.cinder.attachments import connector_for
 from ovirt_cinder_plugin.cinder.connection import connect
 from ovirt_engine_host.state import engine_state
 from ovirt_engine_host.vms import VmService
+from tests.ceph import cephx_key
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
 from tests.engine import build_engine, stop_engine
 from tests.stack import Stack, bring_up
@@ -43,12 +43,6 @@ class Sample:
     @property
     def direct(self) -> float:
         return self.direct_attachments + self.direct_libvirt
-
-
-def cephx_key(stack: Stack) -> str:
-    keyring = configparser.ConfigParser()
-    keyring.read(stack.ceph_keyring)
-    return keyring[f"client.{stack.ceph_user}"]["key"].strip()
 
 
 def direct_start(cinder: Any, uri: str, volume_ids: list[str], domain_xml: str) -> tuple[float, float]:

@@ -296,7 +296,7 @@ class PluginServices(Protocol):
 
     @property
     def storage_domains(self) -> StorageDomainsService:
-        """Create, get, remove and look up storage domains."""
+        """Create, remove and look up storage domains."""
 
     @property
     def data_centers(self) -> DataCentersService:
@@ -309,7 +309,11 @@ class PluginServices(Protocol):
     @property
     def disks_on_storage_domain(self) -> Callable[[str], int]:
         """``disks_on_storage_domain(storage_domain_id)`` -> how many engine disks live there.
-        Offered once the engine has disks; a plugin treats its absence as "no disks"."""
+        A plugin refuses to drop a domain that still holds disks unless forced."""
+
+    def host_secrets_changed(self, data_center_id: str) -> None:
+        """Tell the engine that the plugin's libvirt secrets of the data center changed (a key
+        added, changed or removed): its active hosts get them at once."""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.db.models import DataCenter, Host, Vm
+from ovirt_engine_host.db.models import Host, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.libvirt_session import HostUnreachable, connected
@@ -48,9 +48,7 @@ class HostService:
 
     def add(self, data: dict[str, Any]) -> Host:
         with self.state.session_factory() as session:
-            data_center = session.get(DataCenter, data["data_center"]) or session.scalar(
-                select(DataCenter).where(DataCenter.name == data["data_center"])
-            )
+            data_center = self.state.services.data_centers.find(data["data_center"])
             if data_center is None:
                 raise Refused(400, f"data_center: no data center {data['data_center']!r}")
             host = Host(

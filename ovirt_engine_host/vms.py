@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.db.models import DataCenter, Disk, DiskAttachment, Host, StorageDomain, Vm
+from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
 from ovirt_engine_host.hosts import HostService
@@ -57,9 +57,7 @@ class VmService:
     def add(self, data: dict[str, Any]) -> Vm:
         with self.session() as session:
             reference = data.pop("data_center")
-            data_center = session.get(DataCenter, reference) or session.scalar(
-                select(DataCenter).where(DataCenter.name == reference)
-            )
+            data_center = self.state.services.data_centers.find(reference)
             if data_center is None:
                 raise Refused(400, f"data_center: no data center {reference!r}")
             vm = Vm(data_center_id=data_center.id, **data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +26,13 @@ def open_pool(stack: Stack) -> Iterator[Any]:
             ioctx.close()
     finally:
         cluster.shutdown()
+
+
+def cephx_key(stack: Stack) -> str:
+    """The stack's cephx key of its Cinder user (base64, as ``ceph auth get-key`` prints it)."""
+    keyring = configparser.ConfigParser()
+    keyring.read(stack.ceph_keyring)
+    return keyring[f"client.{stack.ceph_user}"]["key"].strip()
 
 
 def image_names(ioctx: Any) -> set[str]:

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
 
 from ovirt_engine_host.api.common import Reference
-from ovirt_engine_host.errors import Refused
 
 
 class ActionSchema(ma.Schema):
@@ -48,11 +45,3 @@ class ClusterSchema(ma.Schema):
 
 def cluster_of(data_center_id: str) -> dict[str, Any]:
     return {"data_center": {"id": data_center_id, "href": f"/api/datacenters/{data_center_id}"}}
-
-
-@contextmanager
-def refusals_as_http() -> Iterator[None]:
-    try:
-        yield
-    except Refused as refused:
-        flask_smorest.abort(refused.status, message=refused.message)

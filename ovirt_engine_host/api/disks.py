@@ -5,8 +5,6 @@ matrix parameter) or ``?async=true``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import flask_smorest
@@ -15,11 +13,10 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ovirt_engine_host.api.common import Reference, ResourceSchema
+from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema, refusals_as_http
 from ovirt_engine_host.api.jobs import JobSchema
 from ovirt_engine_host.db.models import Disk
 from ovirt_engine_host.disks import DiskService
-from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -32,7 +29,7 @@ class StorageDomainReferences(ma.Schema):
     storage_domain = ma.fields.List(ma.fields.Nested(Reference), validate=ma.validate.Length(min=1, max=1))
 
 
-class DiskSchema(ResourceSchema):
+class DiskSchema(ResourceSchema, DropsEmpty):
     xml_element = "disk"
     xml_collection = "disks"
     collection_path = "/api/disks"
@@ -71,12 +68,10 @@ class DiskSchema(ResourceSchema):
         reference = Reference().load(value)
         return str(reference.get("id") or reference["name"])
 
-    @ma.post_dump
-    def drop_empty(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {k: v for k, v in data.items() if v is not None}
-
 
 class DiskUpdateSchema(ma.Schema):
+    xml_element = "disk"
+
     alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
     description = ma.fields.String(validate=ma.validate.Length(max=4000))
     provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1))
@@ -84,19 +79,8 @@ class DiskUpdateSchema(ma.Schema):
     interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES))
 
 
-DiskUpdateSchema.xml_element = "disk"  # type: ignore[attr-defined]
-
-
 class DeleteArgs(ma.Schema):
     asynchronous = ma.fields.Boolean(data_key="async", load_default=False)
-
-
-@contextmanager
-def refusals_as_http() -> Iterator[None]:
-    try:
-        yield
-    except Refused as refused:
-        flask_smorest.abort(refused.status, message=refused.message)
 
 
 def service() -> DiskService:

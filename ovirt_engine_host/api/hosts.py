@@ -17,9 +17,8 @@ from ovirt_engine_host.api.actions import (
     cluster_of,
     cluster_reference,
     completed,
-    refusals_as_http,
 )
-from ovirt_engine_host.api.common import ResourceSchema, name_field, require_administrator
+from ovirt_engine_host.api.common import ResourceSchema, name_field, refusals_as_http, require_administrator
 from ovirt_engine_host.db.models import Host
 from ovirt_engine_host.hosts import HostService
 from ovirt_engine_host.rest import Blueprint

@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ovirt_engine_host.api.common import ResourceSchema, get_or_404
+from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, get_or_404
 from ovirt_engine_host.commands.clock import as_utc
 from ovirt_engine_host.db.models import Job, Step
 from ovirt_engine_host.rest import Blueprint
@@ -30,7 +30,7 @@ def _status(state: str, detail: str | None) -> dict[str, str]:
     return {"state": state, **({"detail": detail} if detail else {})}
 
 
-class JobSchema(ResourceSchema):
+class JobSchema(ResourceSchema, DropsEmpty):
     xml_element = "job"
     xml_collection = "jobs"
     collection_path = "/api/jobs"
@@ -44,12 +44,8 @@ class JobSchema(ResourceSchema):
     auto_cleared = ma.fields.Constant(True, dump_only=True)
     link = ma.fields.Function(lambda job: [{"rel": "steps", "href": f"/api/jobs/{job.id}/steps"}], dump_only=True)
 
-    @ma.post_dump
-    def drop_empty(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {k: v for k, v in data.items() if v is not None}
 
-
-class StepSchema(ResourceSchema):
+class StepSchema(ResourceSchema, DropsEmpty):
     xml_element = "step"
     xml_collection = "steps"
 
@@ -64,10 +60,6 @@ class StepSchema(ResourceSchema):
 
     def make_href(self, step: Step) -> str:
         return f"/api/jobs/{step.job_id}/steps/{step.id}"
-
-    @ma.post_dump
-    def drop_empty(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {k: v for k, v in data.items() if v is not None}
 
 
 @blp.route("/")

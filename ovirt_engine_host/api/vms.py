@@ -17,9 +17,8 @@ from ovirt_engine_host.api.actions import (
     cluster_reference,
     completed,
     reference_of,
-    refusals_as_http,
 )
-from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, name_field, refusals_as_http
 from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, storage_domain_of
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
 from ovirt_engine_host.errors import Refused
@@ -41,7 +40,7 @@ class CpuSchema(ma.Schema):
     topology = ma.fields.Nested(TopologySchema, required=True)
 
 
-class VmSchema(ResourceSchema):
+class VmSchema(ResourceSchema, DropsEmpty):
     xml_element = "vm"
     xml_collection = "vms"
     collection_path = "/api/vms"
@@ -73,10 +72,6 @@ class VmSchema(ResourceSchema):
     def cluster_load(self, value: Any) -> dict[str, Any]:
         loaded: dict[str, Any] = ClusterSchema().load(value)
         return loaded
-
-    @ma.post_dump
-    def drop_empty(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {k: v for k, v in data.items() if v is not None}
 
 
 @dataclass

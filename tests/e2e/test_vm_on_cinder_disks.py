@@ -14,7 +14,6 @@ Plugin hooks exercised here: ``ovirt_engine_host_secrets``, ``ovirt_engine_prepa
 from __future__ import annotations
 
 import base64
-import configparser
 import logging
 import subprocess
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from lxml import etree
 from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.domain import live_disk
 from ovirt_engine_host.state import engine_state
-from tests.ceph import open_pool
+from tests.ceph import cephx_key, open_pool
 from tests.disks import (
     GiB,
     add_provider,
@@ -43,12 +42,6 @@ from tests.stack import Stack
 
 XML = {"Accept": "application/xml"}
 WRONG_KEY = base64.b64encode(bytes(range(28))).decode()
-
-
-def cephx_key(stack: Stack) -> str:
-    keyring = configparser.ConfigParser()
-    keyring.read(stack.ceph_keyring)
-    return keyring[f"client.{stack.ceph_user}"]["key"].strip()
 
 
 @pytest.fixture
