@@ -112,7 +112,7 @@ def engine_run(http: requests.Session, url: str, storage_domain_id: str, n: int,
     try:
         start = time.monotonic()
         for i in range(n):
-            answer = http.post(f"{url}/api/disks/", json={**body, "alias": f"bench{i}"}, timeout=60)
+            answer = http.post(f"{url}/api/disks", json={**body, "alias": f"bench{i}"}, timeout=60)
             answer.raise_for_status()
             ids.add(answer.json()["id"])
         submitted = time.monotonic() - start
@@ -140,7 +140,7 @@ def served_engine(stack: Stack, database_url: str) -> Iterator[tuple[str, Any, s
         url = f"http://127.0.0.1:{server.server_port}"
         try:
             provider = requests.post(
-                f"{url}/api/openstackvolumeproviders/",
+                f"{url}/api/openstackvolumeproviders",
                 auth=ADMIN,
                 timeout=60,
                 json={
@@ -155,7 +155,7 @@ def served_engine(stack: Stack, database_url: str) -> Iterator[tuple[str, Any, s
                 },
             )
             provider.raise_for_status()
-            domains = requests.get(f"{url}/api/storagedomains/", auth=ADMIN, timeout=60).json()
+            domains = requests.get(f"{url}/api/storagedomains", auth=ADMIN, timeout=60).json()
             domain_id = next(d["id"] for d in domains if d["name"] == "bench")
             yield url, engine_state(app).coordinator, domain_id
         finally:

@@ -83,15 +83,15 @@ def measure(stack: Stack, disks: int, repeat: int) -> list[Sample]:
                 engine.request("POST", f"{provider['href']}/authenticationkeys", json=key)
                 cluster = {"data_center": {"id": engine.data_center_id}}
                 host = engine.request(
-                    "POST", "/api/hosts/",
+                    "POST", "/api/hosts",
                     json={"name": "bench", "address": "127.0.0.1", "protocol": stack.libvirt_uri, "cluster": cluster},
                 ).json  # fmt: skip
                 engine.request("POST", f"{host['href']}/activate", json={})
-                vm = engine.request("POST", "/api/vms/", json={"name": "bench-vm", "cluster": cluster}).json
+                vm = engine.request("POST", "/api/vms", json={"name": "bench-vm", "cluster": cluster}).json
                 volume_ids = []
                 for number in range(disks):
                     body = disk_body(domains[0], GiB, stack.volume_type_rbd, alias=f"bench{number}")
-                    disk = wait_for_disk(engine, engine.request("POST", "/api/disks/", json=body).json["id"], "ok")
+                    disk = wait_for_disk(engine, engine.request("POST", "/api/disks", json=body).json["id"], "ok")
                     engine.request("POST", f"{vm['href']}/disks", json={"id": disk["id"], "interface": "virtio_scsi"})
                     volume_ids.append(disk["id"])
                 service = VmService(engine_state(engine.app))

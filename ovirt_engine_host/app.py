@@ -91,11 +91,11 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     state.attach(app)
     services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))
 
+    rest.install(app)  # before the blueprints: their URL rules take the map's slash rule
     api = flask_smorest.Api(app)
     for blueprint in ENGINE_BLUEPRINTS:
         api.register_blueprint(blueprint)
     hooks.register_rest(api, services)
-    rest.install(app)
     app.before_request(rest.require_authentication(Authenticator(state)))
     if config.poller.enabled:
         state.poller.start()

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -23,10 +24,12 @@ from flask import Flask, Request, Response, g, request
 from flask_smorest.utils import get_appcontext
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from ovirt_engine_host.representation import XmlRejected, from_xml, to_xml, to_xml_collection, wants_xml
 
 XML_MIMETYPES = {"application/xml", "text/xml"}
+LOG = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/api/openapi.json", "/api/docs")
 
 
@@ -125,25 +128,47 @@ def _flatten(errors: Any, path: str = "") -> list[str]:
     return [f"{path}: {errors}" if path else str(errors)]
 
 
-def render_fault(error: HTTPException) -> Response:
-    """oVirt's fault in XML, or flask-smorest's error document in JSON; a validation error's
-    message names each field."""
+def fault(code: int, message: str, errors: Any = None, headers: dict[str, str] | None = None) -> Response:
+    """oVirt's ``<fault>`` in XML, or flask-smorest's error document in JSON."""
+    headers = dict(headers or {})
+    if code == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="ovirt-engine"'
+    reason = HTTP_STATUS_CODES.get(code, "Error")
+    if client_wants_xml():
+        detail = message if not errors else f"{message}: {json.dumps(errors, sort_keys=True)}"
+        body = to_xml("fault", {"reason": reason, "detail": detail})
+        return Response(body, status=code, mimetype="application/xml", headers=headers)
+    payload: dict[str, Any] = {"code": code, "status": reason, "message": message}
+    if errors:
+        payload["errors"] = errors
+    return Response(json.dumps(payload), status=code, mimetype="application/json", headers=headers)
+
+
+def render_http_error(error: HTTPException) -> Response:
+    """flask-smorest's ``abort`` and werkzeug's errors; a validation error's message names each field."""
     data = getattr(error, "data", None) or {}
     errors = data.get("messages") or data.get("errors")
     message = (
         data.get("message") or ("; ".join(_flatten(errors)) if errors else None) or error.description or error.name
     )
-    headers = dict(data.get("headers") or {})
-    if error.code == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="ovirt-engine"'
-    if client_wants_xml():
-        detail = message if not errors else f"{message}: {json.dumps(errors, sort_keys=True)}"
-        body = to_xml("fault", {"reason": error.name, "detail": detail})
-        return Response(body, status=error.code, mimetype="application/xml", headers=headers)
-    payload: dict[str, Any] = {"code": error.code, "status": error.name, "message": message}
-    if errors:
-        payload["errors"] = errors
-    return Response(json.dumps(payload), status=error.code, mimetype="application/json", headers=headers)
+    return fault(error.code or 500, str(message), errors, dict(data.get("headers") or {}))
+
+
+def render_validation_error(error: ma.ValidationError) -> Response:
+    """A schema that refused data inside a view (a nested body part loaded there): 422, as for bodies."""
+    errors = error.normalized_messages()
+    return fault(422, "; ".join(_flatten(errors)), errors)
+
+
+def render_exception(error: Exception) -> Response:
+    """The one error path for the service layer and the plugins: an exception that carries the
+    contract's ``status`` (an HTTP status, 400-599) answers with it and its message; anything
+    else is a bug of ours, logged with its traceback and answered 500 without details."""
+    status = getattr(error, "status", None)
+    if isinstance(status, int) and 400 <= status <= 599:
+        return fault(status, str(error) or type(error).__name__)
+    LOG.exception("unexpected error serving %s %s", request.method, request.path)
+    return fault(500, "internal error: the engine's log has the details")
 
 
 def require_authentication(authenticate: Callable[[str, str], Any]) -> Callable[[], None]:
@@ -165,8 +190,14 @@ def require_authentication(authenticate: Callable[[str, str], Any]) -> Callable[
 
 
 def install(app: Flask) -> None:
+    """XML answers, the error handlers (for the engine's and the plugins' blueprints alike), and
+    oVirt's canonical URLs: every collection without a trailing slash, the slashed form an alias
+    that answers the same (a redirect would lose a POST's body for curl and the SDK)."""
+    app.url_map.strict_slashes = False
     app.after_request(convert_response_to_xml)
-    app.register_error_handler(HTTPException, render_fault)
+    app.register_error_handler(HTTPException, render_http_error)
+    app.register_error_handler(ma.ValidationError, render_validation_error)
+    app.register_error_handler(Exception, render_exception)
 
 
 def represent(element: str, data: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:

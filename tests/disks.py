@@ -37,14 +37,14 @@ def add_provider(engine: Engine, stack: Stack, name: str = "cinder1", **changes:
         "data_center": {"id": engine.data_center_id},
         **changes,
     }
-    answer = engine.request("POST", "/api/openstackvolumeproviders/", json=body)
+    answer = engine.request("POST", "/api/openstackvolumeproviders", json=body)
     assert answer.status_code == 201, answer.json
     provider: dict[str, Any] = answer.json
     return provider
 
 
 def storage_domain_of(engine: Engine, provider: dict[str, Any]) -> str:
-    domains = engine.request("GET", "/api/storagedomains/").json
+    domains = engine.request("GET", "/api/storagedomains").json
     return str(next(d["id"] for d in domains if d["name"] == provider["name"]))
 
 

@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("password")
     args = parser.parse_args()
     walk = Walk(args.url, args.password)
-    domains = walk.call("GET", "/storagedomains/", 200).json()
+    domains = walk.call("GET", "/storagedomains", 200).json()
     domain = next(d for d in domains if d["name"] == "stack-cinder")
     body = {
         "alias": "main-job-disk",
@@ -74,7 +74,7 @@ def main() -> None:
         "openstack_volume_type": {"name": os.environ.get("OVIRT_STACK_VOLUME_TYPE_RBD", "rbd")},
     }
     print(f"$ curl -u admin:$PASSWORD -X POST {args.url}/disks/ -H 'Content-Type: application/json' -d '...'")
-    added = walk.call("POST", "/disks/", 201, json=body).json()
+    added = walk.call("POST", "/disks", 201, json=body).json()
     disk_id = added["id"]
     print(f"  201 Created: disk {disk_id} (its id is its Cinder volume's id), status {added['status']['state']}")
     walk.watch(disk_id, "ok")
@@ -86,7 +86,7 @@ def main() -> None:
     walk.call("PUT", f"/disks/{disk_id}", 200, json={"provisioned_size": 2 * GiB})
     walk.watch(disk_id, "ok")
     print(rbd_image(disk_id))
-    jobs = walk.call("GET", "/jobs/", 200).json()
+    jobs = walk.call("GET", "/jobs", 200).json()
     print("\n  the last jobs:")
     for job in jobs[:2]:
         print(f"    {job['description']:<30} {job['status']['state']}")

@@ -38,7 +38,7 @@ def main() -> None:
     walk = Walk(args.url, args.password)
     uri = os.environ["LIBVIRT_DEFAULT_URI"]
     provider = next(
-        p for p in walk.call("GET", "/openstackvolumeproviders/", 200).json() if p["name"] == "stack-cinder"
+        p for p in walk.call("GET", "/openstackvolumeproviders", 200).json() if p["name"] == "stack-cinder"
     )
     secret_uuid = os.environ["OVIRT_STACK_RBD_SECRET_UUID"]
     keys = walk.call("GET", f"/openstackvolumeproviders/{provider['id']}/authenticationkeys", 200).json()
@@ -46,9 +46,9 @@ def main() -> None:
         key = {"uuid": secret_uuid, "usage_type": "ceph", "value": cephx_key(), "description": "client.cinder"}
         walk.call("POST", f"/openstackvolumeproviders/{provider['id']}/authenticationkeys", 201, json=key)
         print(f"  the provider's cephx key: uuid {secret_uuid} (Cinder's rbd_secret_uuid), value write-only")
-    hosts = {h["name"]: h for h in walk.call("GET", "/hosts/", 200).json()}
+    hosts = {h["name"]: h for h in walk.call("GET", "/hosts", 200).json()}
     host = hosts.get("main-job-host") or walk.call(
-        "POST", "/hosts/", 201,
+        "POST", "/hosts", 201,
         json={"name": "main-job-host", "address": "127.0.0.1", "protocol": uri,
               "cluster": {"data_center": {"name": "Default"}}},
     ).json()  # fmt: skip
@@ -56,16 +56,16 @@ def main() -> None:
     print(f"  host main-job-host on {uri}: up, libvirt secret registered")
     show(["virsh", "-c", uri, "secret-list"])
 
-    domain = next(d for d in walk.call("GET", "/storagedomains/", 200).json() if d["name"] == "stack-cinder")
+    domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
     disk = walk.call(
-        "POST", "/disks/", 201,
+        "POST", "/disks", 201,
         json={"alias": "main-job-boot", "provisioned_size": GiB,
               "storage_domains": {"storage_domain": [{"id": domain["id"]}]},
               "openstack_volume_type": {"name": os.environ.get("OVIRT_STACK_VOLUME_TYPE_RBD", "rbd")}},
     ).json()  # fmt: skip
     walk.watch(disk["id"], "ok")
     vm = walk.call(
-        "POST", "/vms/", 201, json={"name": f"main-job-vm-{int(time.time())}", "memory": 64 * 1024**2,
+        "POST", "/vms", 201, json={"name": f"main-job-vm-{int(time.time())}", "memory": 64 * 1024**2,
                                     "cluster": {"data_center": {"name": "Default"}}},
     ).json()  # fmt: skip
     try:

@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import flask_smorest
 from flask.views import MethodView
 
 from ovirt_cinder_plugin.api.schemas import (
@@ -24,14 +21,6 @@ from ovirt_cinder_plugin.api.schemas import (
 from ovirt_cinder_plugin.cinder.errors import CinderError
 from ovirt_cinder_plugin.cinder.volume_types import VolumeType, VolumeTypeNotFound, get_volume_type, list_volume_types
 from ovirt_cinder_plugin.providers import ProviderRefused, ProviderService, refusal_for
-
-
-@contextmanager
-def refusals_as_http() -> Iterator[None]:
-    try:
-        yield
-    except ProviderRefused as refused:
-        flask_smorest.abort(refused.status, message=refused.message)
 
 
 def volume_type_document(provider: Any, volume_type: VolumeType) -> dict[str, Any]:
@@ -54,7 +43,7 @@ def create_blueprint(services: Any, providers: ProviderService) -> Any:
         description="OpenStack volume providers (Cinder)",
     )
 
-    @blp.route("/")
+    @blp.route("")
     class ProviderViews(MethodView):
         @blp.response(200, ProviderSchema(many=True))
         def get(self) -> Any:
@@ -68,38 +57,35 @@ def create_blueprint(services: Any, providers: ProviderService) -> Any:
         @blp.alt_response(502, description="Keystone or Cinder cannot be reached")
         def post(self, data: dict[str, Any]) -> Any:
             """Add an OpenStack volume provider (and its cinder storage domain)"""
-            with refusals_as_http():
-                return providers.add(data)
+            return providers.add(data)
 
     @blp.route("/<string:provider_id>")
     class ProviderByIdViews(MethodView):
         @blp.response(200, ProviderSchema)
         def get(self, provider_id: str) -> Any:
             """Get an OpenStack volume provider"""
-            with refusals_as_http(), providers.session() as session:
+            with providers.session() as session:
                 return providers.get(session, provider_id)
 
         @blp.arguments(ProviderUpdateSchema)
         @blp.response(200, ProviderSchema)
         def put(self, data: dict[str, Any], provider_id: str) -> Any:
             """Update an OpenStack volume provider"""
-            with refusals_as_http():
-                return providers.update(provider_id, data)
+            return providers.update(provider_id, data)
 
         @blp.arguments(ProviderDeleteArgs, location="query")
         @blp.response(204)
         @blp.alt_response(409, description="The provider's storage domain still has disks (use force=true)")
         def delete(self, args: dict[str, Any], provider_id: str) -> None:
             """Remove an OpenStack volume provider (and its storage domain)"""
-            with refusals_as_http():
-                providers.remove(provider_id, force=args["force"])
+            providers.remove(provider_id, force=args["force"])
 
     @blp.route("/<string:provider_id>/volumetypes")
     class VolumeTypeViews(MethodView):
         @blp.response(200, VolumeTypeSchema(many=True))
         def get(self, provider_id: str) -> Any:
             """List the provider's Cinder volume types (live)"""
-            with refusals_as_http(), providers.session() as session:
+            with providers.session() as session:
                 provider = providers.get(session, provider_id)
                 try:
                     connection = providers.cached_connection(provider)
@@ -112,7 +98,7 @@ def create_blueprint(services: Any, providers: ProviderService) -> Any:
         @blp.response(200, VolumeTypeSchema)
         def get(self, provider_id: str, volume_type_id: str) -> Any:
             """Get one of the provider's Cinder volume types"""
-            with refusals_as_http(), providers.session() as session:
+            with providers.session() as session:
                 provider = providers.get(session, provider_id)
                 try:
                     connection = providers.cached_connection(provider)
@@ -127,35 +113,32 @@ def create_blueprint(services: Any, providers: ProviderService) -> Any:
         @blp.response(200, AuthenticationKeySchema(many=True))
         def get(self, provider_id: str) -> Any:
             """List the provider's authentication keys (values are never returned)"""
-            with refusals_as_http(), providers.session() as session:
+            with providers.session() as session:
                 return list(providers.get(session, provider_id).keys)
 
         @blp.arguments(AuthenticationKeySchema)
         @blp.response(201, AuthenticationKeySchema)
         def post(self, data: dict[str, Any], provider_id: str) -> Any:
             """Add an authentication key (a cephx key, stored encrypted)"""
-            with refusals_as_http():
-                return providers.add_key(provider_id, data)
+            return providers.add_key(provider_id, data)
 
     @blp.route("/<string:provider_id>/authenticationkeys/<string:key_id>")
     class KeyByIdViews(MethodView):
         @blp.response(200, AuthenticationKeySchema)
         def get(self, provider_id: str, key_id: str) -> Any:
             """Get an authentication key"""
-            with refusals_as_http(), providers.session() as session:
+            with providers.session() as session:
                 return providers.get_key(session, provider_id, key_id)
 
         @blp.arguments(AuthenticationKeyUpdateSchema)
         @blp.response(200, AuthenticationKeySchema)
         def put(self, data: dict[str, Any], provider_id: str, key_id: str) -> Any:
             """Update an authentication key"""
-            with refusals_as_http():
-                return providers.update_key(provider_id, key_id, data)
+            return providers.update_key(provider_id, key_id, data)
 
         @blp.response(204)
         def delete(self, provider_id: str, key_id: str) -> None:
             """Remove an authentication key"""
-            with refusals_as_http():
-                providers.remove_key(provider_id, key_id)
+            providers.remove_key(provider_id, key_id)
 
     return blp

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import flask_smorest
 import marshmallow as ma
 from flask import g
 from sqlalchemy.orm import Session
-
-from ovirt_engine_host.errors import Refused
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 
@@ -58,15 +54,6 @@ class DropsEmpty(ma.Schema):
     @ma.post_dump
     def drop_empty(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         return {k: v for k, v in data.items() if v is not None}
-
-
-@contextmanager
-def refusals_as_http() -> Iterator[None]:
-    """The service layer's :class:`Refused` as the HTTP error it names."""
-    try:
-        yield
-    except Refused as refused:
-        flask_smorest.abort(refused.status, message=refused.message)
 
 
 def get_or_404(session: Session, model: type[Model], resource_id: str, what: str) -> Model:

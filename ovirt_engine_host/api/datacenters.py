@@ -28,7 +28,7 @@ class DataCenterSchema(ResourceSchema):
     local = ma.fields.Boolean(load_default=False)
 
 
-@blp.route("/")
+@blp.route("")
 class DataCenterViews(MethodView):
     @blp.response(200, DataCenterSchema(many=True))
     def get(self) -> Any:

@@ -13,7 +13,7 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema, refusals_as_http
+from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema
 from ovirt_engine_host.api.jobs import JobSchema
 from ovirt_engine_host.db.models import Disk
 from ovirt_engine_host.disks import DiskService
@@ -112,11 +112,10 @@ def add_disk(data: dict[str, Any], storage_domain_id: str) -> Any:
     data.pop("storage_domains", None)
     data.pop("storage_domain", None)
     spec = {**data, "storage_domain_id": storage_domain_id, "volume_type": data.pop("openstack_volume_type", None)}
-    with refusals_as_http():
-        return service().add(spec, owner_id())
+    return service().add(spec, owner_id())
 
 
-@blp.route("/disks/")
+@blp.route("/disks")
 class DiskViews(MethodView):
     @blp.response(200, DiskSchema(many=True))
     def get(self) -> Any:
@@ -154,7 +153,7 @@ class DiskByIdViews(MethodView):
     def get(self, disk_id: str) -> Any:
         """Get a disk"""
         disk_id, _ = split_matrix(disk_id)
-        with refusals_as_http(), db_session() as session:
+        with db_session() as session:
             return DiskService.get(session, disk_id)
 
     @blp.arguments(DiskUpdateSchema)
@@ -162,8 +161,7 @@ class DiskByIdViews(MethodView):
     def put(self, data: dict[str, Any], disk_id: str) -> Any:
         """Update a disk; a larger ``provisioned_size`` extends it (the disk is ``locked`` meanwhile)"""
         disk_id, _ = split_matrix(disk_id)
-        with refusals_as_http():
-            return service().update(disk_id, data, owner_id())
+        return service().update(disk_id, data, owner_id())
 
     @blp.arguments(DeleteArgs, location="query")
     @blp.response(204)
@@ -172,8 +170,7 @@ class DiskByIdViews(MethodView):
         """Remove a disk and its backend volume"""
         disk_id, matrix = split_matrix(disk_id)
         wait = not (args["asynchronous"] or "async" in matrix)
-        with refusals_as_http():
-            removal = service().remove(disk_id, wait, owner_id())
+        removal = service().remove(disk_id, wait, owner_id())
         if removal.done:
             return None
         job = JobSchema().dump(removal.job)

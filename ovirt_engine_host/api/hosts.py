@@ -18,7 +18,7 @@ from ovirt_engine_host.api.actions import (
     cluster_reference,
     completed,
 )
-from ovirt_engine_host.api.common import ResourceSchema, name_field, refusals_as_http, require_administrator
+from ovirt_engine_host.api.common import ResourceSchema, name_field, require_administrator
 from ovirt_engine_host.db.models import Host
 from ovirt_engine_host.hosts import HostService
 from ovirt_engine_host.rest import Blueprint
@@ -53,7 +53,7 @@ def service() -> HostService:
     return HostService(engine_state())
 
 
-@blp.route("/")
+@blp.route("")
 class HostViews(MethodView):
     @blp.response(200, HostSchema(many=True))
     def get(self) -> Any:
@@ -67,8 +67,7 @@ class HostViews(MethodView):
         """Add a host (in maintenance until activated)"""
         require_administrator()
         data["data_center"] = cluster_reference(data)
-        with refusals_as_http():
-            return service().add(data)
+        return service().add(data)
 
 
 @blp.route("/<string:host_id>")
@@ -76,15 +75,14 @@ class HostByIdViews(MethodView):
     @blp.response(200, HostSchema)
     def get(self, host_id: str) -> Any:
         """Get a host"""
-        with refusals_as_http(), db_session() as session:
+        with db_session() as session:
             return HostService.get(session, host_id)
 
     @blp.response(204)
     def delete(self, host_id: str) -> None:
         """Remove a host in maintenance"""
         require_administrator()
-        with refusals_as_http():
-            service().remove(host_id)
+        service().remove(host_id)
 
 
 @blp.route("/<string:host_id>/activate")
@@ -92,8 +90,7 @@ class HostActivateView(MethodView):
     @blp.response(200, ActionSchema)
     def post(self, host_id: str) -> Any:
         """Activate a host: libvirt answers, the data center's libvirt secrets are registered"""
-        with refusals_as_http():
-            service().activate(host_id)
+        service().activate(host_id)
         return completed()
 
 
@@ -102,6 +99,5 @@ class HostDeactivateView(MethodView):
     @blp.response(200, ActionSchema)
     def post(self, host_id: str) -> Any:
         """Move a host to maintenance (refused while it runs VMs)"""
-        with refusals_as_http():
-            service().deactivate(host_id)
+        service().deactivate(host_id)
         return completed()

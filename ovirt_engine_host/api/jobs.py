@@ -62,7 +62,7 @@ class StepSchema(ResourceSchema, DropsEmpty):
         return f"/api/jobs/{step.job_id}/steps/{step.id}"
 
 
-@blp.route("/")
+@blp.route("")
 class JobViews(MethodView):
     @blp.response(200, JobSchema(many=True))
     def get(self) -> Any:

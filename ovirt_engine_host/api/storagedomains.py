@@ -35,7 +35,7 @@ class StorageDomainSchema(ResourceSchema):
         return {"state": domain.status}
 
 
-@blp.route("/")
+@blp.route("")
 class StorageDomainViews(MethodView):
     @blp.response(200, StorageDomainSchema(many=True))
     def get(self) -> Any:

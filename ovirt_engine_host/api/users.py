@@ -29,7 +29,7 @@ class UserSchema(ResourceSchema):
     administrator = ma.fields.Boolean(load_default=False, load_only=True)
 
 
-@blp.route("/")
+@blp.route("")
 class UserViews(MethodView):
     @blp.response(200, UserSchema(many=True))
     def get(self) -> Any:

@@ -18,7 +18,7 @@ from ovirt_engine_host.api.actions import (
     completed,
     reference_of,
 )
-from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, name_field, refusals_as_http
+from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, name_field
 from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, storage_domain_of
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
 from ovirt_engine_host.errors import Refused
@@ -123,7 +123,7 @@ def attached_disks(vm_id: str) -> list[AttachedDisk]:
         return [AttachedDisk(session.get(Disk, a.disk_id), a) for a in vm.attachments]  # type: ignore[arg-type]
 
 
-@blp.route("/")
+@blp.route("")
 class VmViews(MethodView):
     @blp.response(200, VmSchema(many=True))
     def get(self) -> Any:
@@ -138,8 +138,7 @@ class VmViews(MethodView):
         data["data_center"] = cluster_reference(data)
         data.pop("cluster", None)
         data["cpus"] = data.pop("cpu", 1)
-        with refusals_as_http():
-            return service().add(data)
+        return service().add(data)
 
 
 @blp.route("/<string:vm_id>")
@@ -147,14 +146,13 @@ class VmByIdViews(MethodView):
     @blp.response(200, VmSchema)
     def get(self, vm_id: str) -> Any:
         """Get a VM"""
-        with refusals_as_http(), db_session() as session:
+        with db_session() as session:
             return VmService.get(session, vm_id)
 
     @blp.response(204)
     def delete(self, vm_id: str) -> None:
         """Remove a VM that is down (its disks stay)"""
-        with refusals_as_http():
-            service().remove(vm_id)
+        service().remove(vm_id)
 
 
 @blp.route("/<string:vm_id>/start")
@@ -163,8 +161,7 @@ class VmStartView(MethodView):
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Start a VM, on the given host or on any active host of its data center"""
-        with refusals_as_http():
-            service().start(vm_id, reference_of(data.get("host")))
+        service().start(vm_id, reference_of(data.get("host")))
         return completed()
 
 
@@ -174,8 +171,7 @@ class VmStopView(MethodView):
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Power a VM off; its disks are released"""
-        with refusals_as_http():
-            service().stop(vm_id)
+        service().stop(vm_id)
         return completed()
 
 
@@ -184,32 +180,29 @@ class VmDiskViews(MethodView):
     @blp.response(200, VmDiskSchema(many=True))
     def get(self, vm_id: str) -> Any:
         """List a VM's disks"""
-        with refusals_as_http():
-            return attached_disks(vm_id)
+        return attached_disks(vm_id)
 
     @blp.arguments(VmDiskAttachSchema)
     @blp.response(201, VmDiskSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Attach an existing disk (``id``) or add a new one to the VM"""
-        with refusals_as_http():
-            disk_id = data.get("id")
-            if disk_id is None:
-                if "provisioned_size" not in data:
-                    raise Refused(422, "provisioned_size: required for a new disk (or give the id of a disk)")
-                fields = ("alias", "description", "provisioned_size", "storage_domain", "storage_domains")
-                new_disk: dict[str, Any] = {k: data[k] for k in (*fields, "openstack_volume_type") if k in data}
-                body = DiskSchema().load(new_disk)
-                disk_id = add_disk(body, storage_domain_of(body)).id
-            service().attach(vm_id, disk_id, data["interface"], data["bootable"], data["active"])
-            return next(d for d in attached_disks(vm_id) if d.id == disk_id)
+        disk_id = data.get("id")
+        if disk_id is None:
+            if "provisioned_size" not in data:
+                raise Refused(422, "provisioned_size: required for a new disk (or give the id of a disk)")
+            fields = ("alias", "description", "provisioned_size", "storage_domain", "storage_domains")
+            new_disk: dict[str, Any] = {k: data[k] for k in (*fields, "openstack_volume_type") if k in data}
+            body = DiskSchema().load(new_disk)
+            disk_id = add_disk(body, storage_domain_of(body)).id
+        service().attach(vm_id, disk_id, data["interface"], data["bootable"], data["active"])
+        return next(d for d in attached_disks(vm_id) if d.id == disk_id)
 
 
 def _disk_action(vm_id: str, disk_id: str, activate: bool) -> dict[str, Any]:
-    with refusals_as_http():
-        if activate:
-            service().activate_disk(vm_id, disk_id)
-        else:
-            service().deactivate_disk(vm_id, disk_id)
+    if activate:
+        service().activate_disk(vm_id, disk_id)
+    else:
+        service().deactivate_disk(vm_id, disk_id)
     return completed()
 
 
@@ -218,17 +211,15 @@ class VmDiskByIdViews(MethodView):
     @blp.response(200, VmDiskSchema)
     def get(self, vm_id: str, disk_id: str) -> Any:
         """Get a disk of the VM"""
-        with refusals_as_http():
-            found = [d for d in attached_disks(vm_id) if d.id == disk_id]
-            if not found:
-                raise Refused(404, f"disk {disk_id} is not attached to VM {vm_id}")
-            return found[0]
+        found = [d for d in attached_disks(vm_id) if d.id == disk_id]
+        if not found:
+            raise Refused(404, f"disk {disk_id} is not attached to VM {vm_id}")
+        return found[0]
 
     @blp.response(204)
     def delete(self, vm_id: str, disk_id: str) -> None:
         """Detach a disk from the VM (the disk stays)"""
-        with refusals_as_http():
-            service().detach(vm_id, disk_id)
+        service().detach(vm_id, disk_id)
 
 
 @blp.route("/<string:vm_id>/disks/<string:disk_id>/activate")

@@ -60,7 +60,7 @@ def setup(engine: Engine, stack: Stack) -> Iterator[dict[str, Any]]:
         assert key.status_code == 201, key.json
         host = engine.request(
             "POST",
-            "/api/hosts/",
+            "/api/hosts",
             json={
                 "name": "host1",
                 "address": "127.0.0.1",
@@ -71,7 +71,7 @@ def setup(engine: Engine, stack: Stack) -> Iterator[dict[str, Any]]:
         assert host.status_code == 201, host.json
         vm = engine.request(
             "POST",
-            "/api/vms/",
+            "/api/vms",
             json={"name": "vm1", "memory": 64 * 1024**2, "cluster": {"data_center": {"name": "dc1"}}},
         )
         assert vm.status_code == 201, vm.json
@@ -86,7 +86,7 @@ def setup(engine: Engine, stack: Stack) -> Iterator[dict[str, Any]]:
 
 
 def add_ok_disk(engine: Engine, stack: Stack, domain: str, alias: str) -> dict[str, Any]:
-    answer = engine.request("POST", "/api/disks/", json=disk_body(domain, GiB, stack.volume_type_rbd, alias=alias))
+    answer = engine.request("POST", "/api/disks", json=disk_body(domain, GiB, stack.volume_type_rbd, alias=alias))
     assert answer.status_code == 201, answer.json
     return wait_for_disk(engine, answer.json["id"], "ok")
 

@@ -54,7 +54,7 @@ def test_disks_stay_locked_while_cinder_is_away_and_finish_when_it_is_back(
     ids = []
     for number in range(3):
         body = disk_body(storage_domain_id, GiB, stack.volume_type_rbd, alias=f"away{number}")
-        answer = engine.request("POST", "/api/disks/", json=body)
+        answer = engine.request("POST", "/api/disks", json=body)
         assert answer.status_code == 201, answer.json
         ids.append(answer.json["id"])
     cinder_api("stop")
@@ -70,7 +70,7 @@ def test_disks_stay_locked_while_cinder_is_away_and_finish_when_it_is_back(
             commands = session.scalars(select(Command).where(Command.entity_id.in_(ids))).all()
             assert {c.state for c in commands} == {"pending"}
             assert all("Cinder" in (c.last_error or "") or c.last_error for c in commands)
-        refused = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB))
+        refused = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, GiB))
         assert refused.status_code == 502, refused.json  # a new disk is refused, naming Cinder's URL
         assert stack.cinder_url.split("/v3")[0] in refused.json["message"]
     finally:
@@ -133,7 +133,7 @@ def test_an_engine_killed_after_cinder_created_the_volume_finds_it_again(
     body = disk_body(storage_domain_id, GiB, stack.volume_type_rbd)
     with engine_process(engine, "--die-after-create") as (process, url):
         with pytest.raises(requests.ConnectionError):
-            requests.post(f"{url}/api/disks/", json=body, auth=ADMIN, timeout=60)
+            requests.post(f"{url}/api/disks", json=body, auth=ADMIN, timeout=60)
         assert process.wait(10) == -9
     with engine_state(engine.app).session_factory() as session:
         (command,) = session.scalars(select(Command)).all()
@@ -157,7 +157,7 @@ def test_an_engine_killed_while_a_create_is_pending_resumes_it(
     engine_state(engine.app).poller.stop()
     with engine_process(engine) as (process, url):
         answer = requests.post(
-            f"{url}/api/disks/", json=disk_body(storage_domain_id, GiB, stack.volume_type_rbd), auth=ADMIN, timeout=60
+            f"{url}/api/disks", json=disk_body(storage_domain_id, GiB, stack.volume_type_rbd), auth=ADMIN, timeout=60
         )
         assert answer.status_code == 201, answer.text
         process.kill()

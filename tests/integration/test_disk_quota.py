@@ -58,17 +58,17 @@ def test_adds_and_extends_beyond_the_quota_are_refused_with_the_numbers(
     engine: Engine, stack: Stack, member_domain: tuple[str, Any]
 ) -> None:
     storage_domain_id, member = member_domain
-    too_big = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, 4 * GiB, stack.volume_type_fake))
+    too_big = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, 4 * GiB, stack.volume_type_fake))
     assert too_big.status_code == 409, too_big.json
     assert too_big.json["message"].startswith("gigabytes: the quota of project")
     assert "allows 3 GiB" in too_big.json["message"]
     assert "this request adds 4 GiB" in too_big.json["message"]
     assert cinder_volumes(member, storage_domain_id) == {}
 
-    first = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB, stack.volume_type_fake))
-    second = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB, stack.volume_type_fake))
+    first = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, GiB, stack.volume_type_fake))
+    second = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, GiB, stack.volume_type_fake))
     assert (first.status_code, second.status_code) == (201, 201)
-    third = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB, stack.volume_type_fake))
+    third = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, GiB, stack.volume_type_fake))
     assert third.status_code == 409, third.json
     assert third.json["message"].startswith("volumes: ")
     assert "2 volumes are in use" in third.json["message"]
@@ -88,8 +88,8 @@ def test_cinders_own_quota_refusal_is_a_409_with_its_message(
     storage_domain_id, member = member_domain
     admin = connect(stack.admin_credentials).client
     admin.quotas.update(str(member.client.get_project_id()), per_volume_gigabytes=1)
-    refused = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, 2 * GiB, stack.volume_type_fake))
+    refused = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, 2 * GiB, stack.volume_type_fake))
     assert refused.status_code == 409, refused.json
     assert "VolumeSizeExceedsLimit" in refused.json["message"]
     assert cinder_volumes(member, storage_domain_id) == {}
-    assert engine.request("GET", "/api/disks/").json == []
+    assert engine.request("GET", "/api/disks").json == []

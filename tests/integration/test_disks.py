@@ -49,7 +49,7 @@ def domain(engine: Engine, stack: Stack) -> Iterator[tuple[str, Any]]:
 
 def test_rbd_disk_add_extend_remove(engine: Engine, stack: Stack, domain: tuple[str, Any]) -> None:
     storage_domain_id, cinder = domain
-    added = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB, stack.volume_type_rbd))
+    added = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, GiB, stack.volume_type_rbd))
     assert added.status_code == 201, added.json
     disk = added.json
     assert disk["status"]["state"] == "locked"
@@ -62,7 +62,7 @@ def test_rbd_disk_add_extend_remove(engine: Engine, stack: Stack, domain: tuple[
     document = assert_valid_xml(engine.request("GET", disk["href"], headers=XML).data)
     assert document.findtext("status/state") == "ok"
     assert document.findtext("provisioned_size") == str(GiB)
-    assert_valid_xml(engine.request("GET", "/api/disks/", headers=XML).data)
+    assert_valid_xml(engine.request("GET", "/api/disks", headers=XML).data)
 
     extended = engine.request("PUT", disk["href"], json={"provisioned_size": 2 * GiB, "alias": "bigger"})
     assert extended.status_code == 200, extended.json
@@ -74,13 +74,13 @@ def test_rbd_disk_add_extend_remove(engine: Engine, stack: Stack, domain: tuple[
         assert image_size(pool, f"volume-{disk['id']}") == 2 * GiB
     assert_engine_matches_cinder(engine, cinder, storage_domain_id)
 
-    jobs = engine.request("GET", "/api/jobs/").json
+    jobs = engine.request("GET", "/api/jobs").json
     descriptions = {job["description"]: job for job in jobs}
     assert descriptions["Adding Disk disk1"]["status"]["state"] == "finished"
     steps = engine.request("GET", f"/api/jobs/{descriptions['Adding Disk disk1']['id']}/steps").json
     assert [s["type"] for s in steps] == ["validating", "executing"]
     assert all(s["status"]["state"] == "finished" for s in steps)
-    assert_valid_xml(engine.request("GET", "/api/jobs/", headers=XML).data)
+    assert_valid_xml(engine.request("GET", "/api/jobs", headers=XML).data)
 
     removed = engine.request("DELETE", disk["href"])  # synchronous: answers once the volume is gone
     assert removed.status_code == 204, removed.data
@@ -117,7 +117,7 @@ def test_many_disks_on_the_storage_less_backend(engine: Engine, stack: Stack, do
     for disk_id in ids:
         accepted = engine.request("DELETE", f"/api/disks/{disk_id};async")
         assert accepted.status_code == 202, accepted.data
-        assert accepted.headers["Location"].startswith("/api/jobs/")
+        assert accepted.headers["Location"].startswith("/api/jobs")
     job = engine.request("GET", accepted.headers["Location"], headers=XML)
     assert_valid_xml(job.data)
     accepted_xml = engine.request("DELETE", f"/api/disks/{uuid.uuid4()}?async=true", headers=XML)
@@ -141,12 +141,12 @@ def test_bad_disks_are_refused_and_nothing_is_created(engine: Engine, stack: Sta
         (disk_body(storage_domain_id, -1), 422, "provisioned_size"),
     ]
     for body, status, message in cases:
-        answer = engine.request("POST", "/api/disks/", json=body)
+        answer = engine.request("POST", "/api/disks", json=body)
         assert answer.status_code == status, (body, answer.json)
         assert message in answer.json["message"], answer.json
     xml = engine.request(
         "POST",
-        "/api/disks/",
+        "/api/disks",
         data="<disk><provisioned_size>12345</provisioned_size><storage_domains>"
         f"<storage_domain id='{storage_domain_id}'/></storage_domains></disk>",
         headers={"Content-Type": "application/xml", "Accept": "application/xml"},
@@ -165,7 +165,7 @@ def test_bad_disks_are_refused_and_nothing_is_created(engine: Engine, stack: Sta
 
 
 def add_ok(engine: Engine, storage_domain_id: str, volume_type: str) -> str:
-    answer = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB, volume_type))
+    answer = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, GiB, volume_type))
     assert answer.status_code == 201, answer.json
     return str(answer.json["id"])
 
@@ -199,7 +199,7 @@ def test_a_volume_cinder_cannot_place_makes_the_disk_illegal_with_the_reason(
         assert disk["status"]["detail"], disk
         assert cinder.volumes.get(disk["id"]).status == "error"
         assert_engine_matches_cinder(engine, cinder, storage_domain_id)
-        job = next(j for j in engine.request("GET", "/api/jobs/").json if j["description"] == "Adding Disk disk1")
+        job = next(j for j in engine.request("GET", "/api/jobs").json if j["description"] == "Adding Disk disk1")
         assert job["status"]["state"] == "failed"
         assert job["status"]["detail"] == disk["status"]["detail"]
         assert engine.request("DELETE", disk["href"]).status_code == 204  # an error volume can be removed
@@ -211,7 +211,7 @@ def test_a_volume_cinder_cannot_place_makes_the_disk_illegal_with_the_reason(
 def test_a_provider_with_disks_is_removed_only_by_force(engine: Engine, stack: Stack, domain: tuple[str, Any]) -> None:
     storage_domain_id, cinder = domain
     disk = wait_for_disk(engine, add_ok(engine, storage_domain_id, stack.volume_type_fake), "ok")
-    (provider,) = engine.request("GET", "/api/openstackvolumeproviders/").json
+    (provider,) = engine.request("GET", "/api/openstackvolumeproviders").json
     refused = engine.request("DELETE", provider["href"])
     assert refused.status_code == 409
     assert "1 disk" in refused.json["message"]

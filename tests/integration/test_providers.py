@@ -60,7 +60,7 @@ def rows(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_provider_lifecycle_in_json_and_xml(stack: Stack, engine: Engine) -> None:
-    created = engine.request("POST", "/api/openstackvolumeproviders/", json=provider_body(stack, engine))
+    created = engine.request("POST", "/api/openstackvolumeproviders", json=provider_body(stack, engine))
     assert created.status_code == 201, created.json
     provider = created.json
     assert "password" not in provider
@@ -69,7 +69,7 @@ def test_provider_lifecycle_in_json_and_xml(stack: Stack, engine: Engine) -> Non
     provider_path = f"/api/openstackvolumeproviders/{provider['id']}"
     assert provider["href"] == provider_path
 
-    domains = engine.request("GET", "/api/storagedomains/").json
+    domains = engine.request("GET", "/api/storagedomains").json
     assert [(d["name"], d["type"], d["status"]["state"]) for d in domains] == [("cinder1", "cinder", "active")]
 
     document = assert_valid_xml(engine.request("GET", provider_path, headers=XML).data)
@@ -77,7 +77,7 @@ def test_provider_lifecycle_in_json_and_xml(stack: Stack, engine: Engine) -> Non
     assert document.get("id") == provider["id"]
     assert document.findtext("requires_authentication") == "true"
     assert document.find("password") is None
-    assert_valid_xml(engine.request("GET", "/api/openstackvolumeproviders/", headers=XML).data)
+    assert_valid_xml(engine.request("GET", "/api/openstackvolumeproviders", headers=XML).data)
 
     with engine_state(engine.app).session_factory() as session:
         stored = session.get(Provider, provider["id"])
@@ -120,19 +120,19 @@ def test_provider_lifecycle_in_json_and_xml(stack: Stack, engine: Engine) -> Non
 
 def test_bad_input_is_refused_naming_the_field_and_leaves_no_row(stack: Stack, engine: Engine) -> None:
     wrong_password = engine.request(
-        "POST", "/api/openstackvolumeproviders/", json=provider_body(stack, engine, password="wrong")
+        "POST", "/api/openstackvolumeproviders", json=provider_body(stack, engine, password="wrong")
     )
     assert wrong_password.status_code == 400
     assert "authentication failed" in wrong_password.json["message"]
 
     unreachable = engine.request(
-        "POST", "/api/openstackvolumeproviders/", json=provider_body(stack, engine, url="http://127.0.0.1:9/v3")
+        "POST", "/api/openstackvolumeproviders", json=provider_body(stack, engine, url="http://127.0.0.1:9/v3")
     )
     assert unreachable.status_code == 502
     assert "http://127.0.0.1:9/v3" in unreachable.json["message"]
 
     seed = engine.request(
-        "POST", "/api/openstackvolumeproviders/", data=SEED_PROVIDER_XML, content_type="application/xml", headers=XML
+        "POST", "/api/openstackvolumeproviders", data=SEED_PROVIDER_XML, content_type="application/xml", headers=XML
     )
     assert seed.status_code == 502, seed.data  # parsed and validated; keystone.example.com is not reachable from here
     assert b"keystone.example.com" in seed.data
@@ -146,7 +146,7 @@ def test_bad_input_is_refused_naming_the_field_and_leaves_no_row(stack: Stack, e
         "data_center": provider_body(stack, engine, data_center={"name": "nowhere"}),
     }
     for field, body in cases.items():
-        refused = engine.request("POST", "/api/openstackvolumeproviders/", json=body)
+        refused = engine.request("POST", "/api/openstackvolumeproviders", json=body)
         assert 400 <= refused.status_code < 500, (field, refused.json)
         assert field in refused.json["message"], (field, refused.json)
 
@@ -154,11 +154,11 @@ def test_bad_input_is_refused_naming_the_field_and_leaves_no_row(stack: Stack, e
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
         b"<openstack_volume_provider><name>&a;</name></openstack_volume_provider>"
     )
-    refused = engine.request("POST", "/api/openstackvolumeproviders/", data=dtd, content_type="application/xml")
+    refused = engine.request("POST", "/api/openstackvolumeproviders", data=dtd, content_type="application/xml")
     assert refused.status_code == 400
     big = engine.request(
         "POST",
-        "/api/openstackvolumeproviders/",
+        "/api/openstackvolumeproviders",
         data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
         content_type="application/json",
     )
@@ -166,12 +166,12 @@ def test_bad_input_is_refused_naming_the_field_and_leaves_no_row(stack: Stack, e
     assert rows(engine) == (0, 0, 0)
 
     assert (
-        engine.request("POST", "/api/openstackvolumeproviders/", json=provider_body(stack, engine)).status_code == 201
+        engine.request("POST", "/api/openstackvolumeproviders", json=provider_body(stack, engine)).status_code == 201
     )
-    duplicate = engine.request("POST", "/api/openstackvolumeproviders/", json=provider_body(stack, engine))
+    duplicate = engine.request("POST", "/api/openstackvolumeproviders", json=provider_body(stack, engine))
     assert duplicate.status_code == 409
     assert "name" in duplicate.json["message"]
-    provider_id = engine.request("GET", "/api/openstackvolumeproviders/").json[0]["id"]
+    provider_id = engine.request("GET", "/api/openstackvolumeproviders").json[0]["id"]
     bad_key = engine.request(
         "POST",
         f"/api/openstackvolumeproviders/{provider_id}/authenticationkeys",
@@ -184,6 +184,6 @@ def test_bad_input_is_refused_naming_the_field_and_leaves_no_row(stack: Stack, e
 
 
 def test_requests_need_authentication(engine: Engine) -> None:
-    assert engine.client.get("/api/openstackvolumeproviders/").status_code == 401
-    assert engine.request("GET", "/api/openstackvolumeproviders/", auth=("admin", "wrong")).status_code == 401
+    assert engine.client.get("/api/openstackvolumeproviders").status_code == 401
+    assert engine.request("GET", "/api/openstackvolumeproviders", auth=("admin", "wrong")).status_code == 401
     assert engine.client.get("/api/openapi.json").status_code == 200

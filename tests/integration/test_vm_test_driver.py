@@ -40,14 +40,14 @@ def test_a_vm_on_the_test_driver(
     cluster = {"data_center": {"id": engine.data_center_id}}
     host = engine.request(
         "POST",
-        "/api/hosts/",
+        "/api/hosts",
         json={"name": "test-host", "address": "127.0.0.1", "protocol": TEST_URI, "cluster": cluster},
     ).json
     with caplog.at_level(logging.WARNING):
         assert engine.request("POST", f"{host['href']}/activate", json={}).status_code == 200
     assert "has no secrets" in caplog.text
-    vm = engine.request("POST", "/api/vms/", json={"name": "test-vm", "cluster": cluster}).json
-    added = engine.request("POST", "/api/disks/", json=disk_body(storage_domain_id, GiB, stack.volume_type_rbd))
+    vm = engine.request("POST", "/api/vms", json={"name": "test-vm", "cluster": cluster}).json
+    added = engine.request("POST", "/api/disks", json=disk_body(storage_domain_id, GiB, stack.volume_type_rbd))
     disk = wait_for_disk(engine, added.json["id"], "ok")
     assert engine.request("POST", f"{vm['href']}/disks", json={"id": disk["id"]}).status_code == 201
     refused = engine.request("POST", f"{vm['href']}/start", json={})  # no key for Cinder's secret uuid
@@ -67,7 +67,7 @@ def test_a_vm_on_the_test_driver(
         assert element.find("source").get("name") == f"{stack.ceph_pool}/volume-{disk['id']}"  # type: ignore[union-attr]
         assert cinder.volumes.get(disk["id"]).status == "in-use"
         assert_valid_xml(engine.request("GET", host["href"], headers=XML).data)
-        assert_valid_xml(engine.request("GET", "/api/vms/", headers=XML).data)
+        assert_valid_xml(engine.request("GET", "/api/vms", headers=XML).data)
         assert_valid_xml(engine.request("GET", f"{vm['href']}/disks", headers=XML).data)
     finally:
         stopped = engine.request(
@@ -81,7 +81,7 @@ def test_a_vm_on_the_test_driver(
 def test_a_new_disk_added_through_the_vm(engine: Engine, stack: Stack, domain: tuple[str, Any, dict[str, Any]]) -> None:
     storage_domain_id, cinder, _ = domain
     cluster = {"data_center": {"id": engine.data_center_id}}
-    vm = engine.request("POST", "/api/vms/", json={"name": "vm-new-disk", "cluster": cluster}).json
+    vm = engine.request("POST", "/api/vms", json={"name": "vm-new-disk", "cluster": cluster}).json
     body = {
         "alias": "made-with-the-vm",
         "provisioned_size": GiB,
@@ -105,6 +105,6 @@ def test_a_new_disk_added_through_the_vm(engine: Engine, stack: Stack, domain: t
 def test_without_libvirtd_a_host_gets_the_test_driver(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hosts, "SYSTEM_URI", "qemu+unix:///system?socket=/nonexistent/libvirt-sock")
     cluster = {"data_center": {"id": engine.data_center_id}}
-    host = engine.request("POST", "/api/hosts/", json={"name": "bare", "address": "127.0.0.1", "cluster": cluster})
+    host = engine.request("POST", "/api/hosts", json={"name": "bare", "address": "127.0.0.1", "cluster": cluster})
     assert host.status_code == 201, host.json
     assert host.json["protocol"] == TEST_URI

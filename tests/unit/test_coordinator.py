@@ -81,7 +81,7 @@ def scripted_engine(tmp_path: Path, backend: ScriptedBackend) -> Engine:
 
 def add_disk(engine: Engine) -> str:
     body = {"alias": "d1", "provisioned_size": 1 << 30, "storage_domain": {"id": "sd-1"}}
-    answer = engine.request("POST", "/api/disks/", json=body)
+    answer = engine.request("POST", "/api/disks", json=body)
     assert answer.status_code == 201, answer.json
     return str(answer.json["id"])
 
@@ -129,7 +129,7 @@ def test_backoff_doubles_resets_when_the_status_moves_and_survives_errors(
     assert command.state == "done"
     assert disk is not None
     assert disk.status == "ok"
-    job = engine.request("GET", "/api/jobs/").json[0]
+    job = engine.request("GET", "/api/jobs").json[0]
     assert job["status"]["state"] == "finished"
 
 
