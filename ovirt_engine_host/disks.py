@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from ovirt_engine_host.commands import clock
 from ovirt_engine_host.commands.jobs import start_job
 from ovirt_engine_host.db.models import Command, Disk, DiskAttachment, Job, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
+from ovirt_engine_host.references import resolve
 from ovirt_engine_host.state import EngineState
 
 ENGINE_FIELDS = ("alias", "description", "bootable", "interface")
@@ -60,18 +62,20 @@ class DiskService:
         return disk
 
     @staticmethod
-    def storage_domain(session: Session, storage_domain_id: str) -> StorageDomain:
-        domain = session.get(StorageDomain, storage_domain_id)
-        if domain is None:
-            raise Refused(400, f"storage_domain: no storage domain {storage_domain_id!r}")
+    def storage_domain(session: Session, reference: Mapping[str, Any] | str) -> StorageDomain:
+        """The active storage domain a reference names (a path's bare id or name is a 404)."""
+        domain: StorageDomain = resolve(
+            session, "storage_domain", reference, status=404 if isinstance(reference, str) else 400
+        )
         if domain.status != "active":
             raise Refused(409, f"storage_domain: {domain.name} is {domain.status}, not active")
         return domain
 
     # -- adding -------------------------------------------------------------------------
-    def add(self, spec: dict[str, Any], owner_id: str | None) -> Disk:
+    def add(self, spec: dict[str, Any], storage_domain: Mapping[str, Any] | str, owner_id: str | None) -> Disk:
         with self.session() as session:
-            domain = self.storage_domain(session, spec["storage_domain_id"])
+            domain = self.storage_domain(session, storage_domain)
+            spec = {**spec, "storage_domain_id": domain.id}
             self.check_quota(domain, QuotaRequest("create", spec["provisioned_size"], spec.get("volume_type"), 1))
             request_id = str(uuid.uuid4())
             job = start_job(session, f"Adding Disk {spec['alias']}", owner_id, "Creating the volume")
@@ -101,28 +105,32 @@ class DiskService:
 
     # -- changing -----------------------------------------------------------------------
     def update(self, disk_id: str, changes: dict[str, Any], owner_id: str | None) -> Disk:
-        """Engine-side fields change at once; a larger ``provisioned_size`` starts an extend."""
+        """Engine-side fields change at once; a larger ``provisioned_size`` starts an extend.
+        Everything is checked before anything is written: a refused extend (too small, over
+        quota, refused by the backend) leaves the engine-side fields unchanged too."""
         new_size = changes.pop("provisioned_size", None)
         with self.session() as session:
             disk = self.get(session, disk_id)
             if disk.status == "locked":
                 raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
-            for field in ENGINE_FIELDS:
-                if field in changes:
-                    setattr(disk, field, changes[field])
-            session.commit()
-            if new_size is None or new_size == disk.provisioned_size:
-                return disk
-            if new_size < disk.provisioned_size:
+            extend = new_size is not None and new_size != disk.provisioned_size
+            if extend and new_size < disk.provisioned_size:
                 raise Refused(
                     400,
                     f"provisioned_size: a disk cannot shrink ({new_size} < {disk.provisioned_size} bytes)",
                 )
-            domain = self.storage_domain(session, disk.storage_domain_id)
-            self.check_quota(domain, QuotaRequest("extend", new_size - disk.provisioned_size, disk.volume_type, 0))
-        self._start(disk_id, "extend_disk", f"Extending Disk {disk.alias}", owner_id, {"new_size": new_size})
+            if extend:
+                domain = self.storage_domain(session, {"id": disk.storage_domain_id})
+                self.check_quota(domain, QuotaRequest("extend", new_size - disk.provisioned_size, disk.volume_type, 0))
+        if extend:
+            self._start(disk_id, "extend_disk", f"Extending Disk {disk.alias}", owner_id, {"new_size": new_size})
         with self.session() as session:
-            return self.get(session, disk_id)
+            disk = self.get(session, disk_id)
+            for field in ENGINE_FIELDS:
+                if field in changes:
+                    setattr(disk, field, changes[field])
+            session.commit()
+            return disk
 
     def remove(self, disk_id: str, wait: bool, owner_id: str | None) -> Removal:
         with self.session() as session:

@@ -14,6 +14,7 @@ from ovirt_engine_host.db.models import Host, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.libvirt_session import HostUnreachable, connected
+from ovirt_engine_host.references import resolve
 from ovirt_engine_host.state import EngineState
 
 LOG = logging.getLogger(__name__)
@@ -48,9 +49,7 @@ class HostService:
 
     def add(self, data: dict[str, Any]) -> Host:
         with self.state.session_factory() as session:
-            data_center = self.state.services.data_centers.find(data["data_center"])
-            if data_center is None:
-                raise Refused(400, f"data_center: no data center {data['data_center']!r}")
+            data_center = resolve(session, "data_center", data["data_center"], "cluster.data_center")
             host = Host(
                 name=data["name"],
                 address=data["address"],

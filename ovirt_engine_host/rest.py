@@ -31,6 +31,9 @@ from ovirt_engine_host.representation import XmlRejected, from_xml, to_xml, to_x
 XML_MIMETYPES = {"application/xml", "text/xml"}
 LOG = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/api/openapi.json", "/api/docs")
+PUBLIC_PREFIXES = ("/api/docs/",)
+"""The documentation, with Swagger UI's assets under ``/api/docs/``: whole path segments, so
+``/api/docsomething`` is not public."""
 
 
 def _is_xml(mimetype: str | None) -> bool:
@@ -156,7 +159,7 @@ def render_http_error(error: HTTPException) -> Response:
 
 def render_validation_error(error: ma.ValidationError) -> Response:
     """A schema that refused data inside a view (a nested body part loaded there): 422, as for bodies."""
-    errors = error.normalized_messages()
+    errors = error.normalized_messages()  # type: ignore[no-untyped-call]
     return fault(422, "; ".join(_flatten(errors)), errors)
 
 
@@ -175,7 +178,8 @@ def require_authentication(authenticate: Callable[[str, str], Any]) -> Callable[
     """A before-request hook: HTTP Basic against the engine's users, for all but the API docs."""
 
     def check() -> None:
-        if not request.path.startswith("/api") or request.path.startswith(PUBLIC_PATHS):
+        public = request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES)
+        if public or not request.path.startswith("/api"):
             return
         credentials = request.authorization
         if credentials is None or credentials.type != "basic":
@@ -190,10 +194,8 @@ def require_authentication(authenticate: Callable[[str, str], Any]) -> Callable[
 
 
 def install(app: Flask) -> None:
-    """XML answers, the error handlers (for the engine's and the plugins' blueprints alike), and
-    oVirt's canonical URLs: every collection without a trailing slash, the slashed form an alias
-    that answers the same (a redirect would lose a POST's body for curl and the SDK)."""
-    app.url_map.strict_slashes = False
+    """XML answers and the error handlers, for the engine's and the plugins' blueprints alike
+    (after flask-smorest's ``Api``, whose own HTTP error handler these replace)."""
     app.after_request(convert_response_to_xml)
     app.register_error_handler(HTTPException, render_http_error)
     app.register_error_handler(ma.ValidationError, render_validation_error)

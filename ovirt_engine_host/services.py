@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ovirt_engine_host import references
 from ovirt_engine_host.db.models import DataCenter, Disk, StorageDomain
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.security import SecretBox
@@ -22,12 +24,12 @@ class DataCenterService:
         with self._sessions() as session:
             return session.get(DataCenter, data_center_id)
 
-    def find(self, id_or_name: str) -> DataCenter | None:
-        """By id, or else by name (oVirt accepts either in a reference)."""
+    def find(self, reference: Mapping[str, Any] | str) -> DataCenter | None:
+        """By id or by name (oVirt accepts either in a reference): a ``{"id"|"name": …}``
+        reference, or a bare string (an id, or else a name)."""
         with self._sessions() as session:
-            return session.get(DataCenter, id_or_name) or session.scalar(
-                select(DataCenter).where(DataCenter.name == id_or_name)
-            )
+            found: DataCenter | None = references.find(session, "data_center", reference)
+            return found
 
 
 class StorageDomainService:

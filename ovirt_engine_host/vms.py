@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, StorageDomai
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
 from ovirt_engine_host.hosts import HostService
+from ovirt_engine_host.references import resolve
 from ovirt_engine_host.state import EngineState
 
 LOG = logging.getLogger(__name__)
@@ -56,10 +58,7 @@ class VmService:
     # -- the VM itself ---------------------------------------------------------------------
     def add(self, data: dict[str, Any]) -> Vm:
         with self.session() as session:
-            reference = data.pop("data_center")
-            data_center = self.state.services.data_centers.find(reference)
-            if data_center is None:
-                raise Refused(400, f"data_center: no data center {reference!r}")
+            data_center = resolve(session, "data_center", data.pop("data_center"), "cluster.data_center")
             vm = Vm(data_center_id=data_center.id, **data)
             session.add(vm)
             try:
@@ -80,8 +79,7 @@ class VmService:
     def attach(self, vm_id: str, disk_id: str, interface: str, bootable: bool, active: bool) -> DiskAttachment:
         with self.session() as session:
             vm = self.get(session, vm_id)
-            if session.get(Disk, disk_id) is None:
-                raise Refused(400, f"disk: no disk {disk_id}")
+            resolve(session, "disk", {"id": disk_id}, "disk")
             attachment = DiskAttachment(
                 vm_id=vm.id, disk_id=disk_id, interface=interface, bootable=bootable, active=False
             )
@@ -145,7 +143,7 @@ class VmService:
             return attachment
 
     # -- running -----------------------------------------------------------------------------
-    def start(self, vm_id: str, host_reference: str | None) -> StartReport:
+    def start(self, vm_id: str, host_reference: Mapping[str, Any] | None) -> StartReport:
         with self.session() as session:
             vm = self.get(session, vm_id)
             host = self._pick_host(session, vm, host_reference)
@@ -199,9 +197,9 @@ class VmService:
             return vm
 
     # -- helpers -----------------------------------------------------------------------------
-    def _pick_host(self, session: Session, vm: Vm, reference: str | None) -> Host:
+    def _pick_host(self, session: Session, vm: Vm, reference: Mapping[str, Any] | None) -> Host:
         if reference:
-            host = self.hosts.get(session, reference)
+            host: Host = resolve(session, "host", reference, "host")
             if host.status != "up":
                 raise Refused(409, f"host: {host.name} is {host.status}, not up")
             return host

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_smorest
 import marshmallow as ma
 
 from ovirt_engine_host.api.common import Reference
+from ovirt_engine_host.errors import Refused
 
 
 class ActionSchema(ma.Schema):
@@ -23,19 +23,12 @@ def completed() -> dict[str, Any]:
     return {"status": {"state": "complete"}}
 
 
-def reference_of(data: dict[str, Any] | None) -> str | None:
-    if not data:
-        return None
-    return str(data.get("id") or data.get("name"))
-
-
-def cluster_reference(data: dict[str, Any]) -> str:
+def cluster_reference(data: dict[str, Any]) -> dict[str, str]:
     """The data center named in ``cluster/data_center`` (the engine has no clusters: a host or
     a VM belongs to a data center, named where oVirt's schema puts it)."""
-    reference = reference_of((data.get("cluster") or {}).get("data_center"))
-    if reference is None:
-        flask_smorest.abort(422, message="cluster.data_center: give the data center (id or name)")
-        raise AssertionError("abort raises")
+    reference: dict[str, str] | None = (data.get("cluster") or {}).get("data_center")
+    if not reference:
+        raise Refused(422, "cluster.data_center: give the data center (id or name)")
     return reference
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_smorest
 import marshmallow as ma
 from flask import g
 from flask.views import MethodView
@@ -17,6 +16,7 @@ from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema
 from ovirt_engine_host.api.jobs import JobSchema
 from ovirt_engine_host.db.models import Disk
 from ovirt_engine_host.disks import DiskService
+from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -37,7 +37,7 @@ class DiskSchema(ResourceSchema, DropsEmpty):
     name = ma.fields.Function(lambda disk: disk.alias, dump_only=True)
     alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255), load_default="disk")
     description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
-    storage_domain = ma.fields.Method("reference_domain", deserialize="load_reference")
+    storage_domain = ma.fields.Method("reference_domain", deserialize="load_domain")
     storage_domains = ma.fields.Nested(StorageDomainReferences, load_only=True)
     provisioned_size = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
     actual_size = ma.fields.Integer(dump_only=True)
@@ -63,6 +63,10 @@ class DiskSchema(ResourceSchema, DropsEmpty):
 
     def state(self, disk: Disk) -> dict[str, str]:
         return {"state": disk.status, **({"detail": disk.status_detail} if disk.status_detail else {})}
+
+    def load_domain(self, value: Any) -> dict[str, str]:
+        loaded: dict[str, str] = Reference().load(value)
+        return loaded
 
     def load_reference(self, value: Any) -> str:
         reference = Reference().load(value)
@@ -97,22 +101,23 @@ def split_matrix(path_value: str) -> tuple[str, set[str]]:
     return first, {p.split("=", 1)[0] for p in parameters if p and p.split("=", 1)[-1] not in {"false", "0"}}
 
 
-def storage_domain_of(data: dict[str, Any]) -> str:
+def storage_domain_of(data: dict[str, Any]) -> dict[str, str] | str:
+    """The storage domain a new disk names: ``storage_domain``, or oVirt's ``storage_domains``."""
     if "storage_domain" in data:
-        return str(data.pop("storage_domain"))
+        reference: dict[str, str] = data.pop("storage_domain")
+        return reference
     references = data.pop("storage_domains", None)
     if references:
-        reference = references["storage_domain"][0]
-        return str(reference.get("id") or reference["name"])
-    flask_smorest.abort(422, message="storage_domain: a disk needs its storage domain")
-    raise AssertionError("abort raises")
+        first: dict[str, str] = references["storage_domain"][0]
+        return first
+    raise Refused(422, "storage_domain: a disk needs its storage domain")
 
 
-def add_disk(data: dict[str, Any], storage_domain_id: str) -> Any:
+def add_disk(data: dict[str, Any], storage_domain: dict[str, str] | str) -> Any:
     data.pop("storage_domains", None)
     data.pop("storage_domain", None)
-    spec = {**data, "storage_domain_id": storage_domain_id, "volume_type": data.pop("openstack_volume_type", None)}
-    return service().add(spec, owner_id())
+    spec = {**data, "volume_type": data.pop("openstack_volume_type", None)}
+    return service().add(spec, storage_domain, owner_id())
 
 
 @blp.route("/disks")

@@ -16,7 +16,6 @@ from ovirt_engine_host.api.actions import (
     cluster_of,
     cluster_reference,
     completed,
-    reference_of,
 )
 from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, name_field
 from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, storage_domain_of
@@ -95,22 +94,20 @@ class VmDiskSchema(DiskSchema):
         return f"/api/vms/{disk.attachment.vm_id}/disks/{disk.id}"
 
 
-class VmDiskAttachSchema(ma.Schema):
-    """Attach the disk ``id``, or add a new disk (the fields of ``POST /api/disks``)."""
+class VmDiskAttachSchema(DiskSchema):
+    """Attach the disk ``id``, or add a new disk (the fields of ``POST /api/disks``, validated by
+    the same schema before the view runs)."""
 
-    xml_element = "disk"
-
-    id = ma.fields.String()
-    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio_scsi")
-    bootable = ma.fields.Boolean(load_default=False)
-    active = ma.fields.Boolean(load_default=True)
-    alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
-    description = ma.fields.String(validate=ma.validate.Length(max=4000))
+    id = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
+    href = ma.fields.String(load_only=True)  # type: ignore[assignment]
     provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1))
-    storage_domain = ma.fields.Dict()
-    storage_domains = ma.fields.Dict()
-    openstack_volume_type = ma.fields.Dict()
-    href = ma.fields.String(load_only=True)
+    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio_scsi")
+    active = ma.fields.Boolean(load_default=True)
+
+    @ma.validates_schema
+    def existing_or_new(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("id") and "provisioned_size" not in data:
+            raise ma.ValidationError("required for a new disk (or give the id of a disk)", "provisioned_size")
 
 
 def service() -> VmService:
@@ -161,7 +158,7 @@ class VmStartView(MethodView):
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Start a VM, on the given host or on any active host of its data center"""
-        service().start(vm_id, reference_of(data.get("host")))
+        service().start(vm_id, data.get("host"))
         return completed()
 
 
@@ -186,14 +183,14 @@ class VmDiskViews(MethodView):
     @blp.response(201, VmDiskSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Attach an existing disk (``id``) or add a new one to the VM"""
-        disk_id = data.get("id")
+        attachment = {k: data.pop(k) for k in ("interface", "bootable", "active")}
+        data.pop("href", None)
+        disk_id = data.pop("id", None)
+        with db_session() as session:
+            VmService.get(session, vm_id)  # an unknown VM gets no new disk
         if disk_id is None:
-            if "provisioned_size" not in data:
-                raise Refused(422, "provisioned_size: required for a new disk (or give the id of a disk)")
-            fields = ("alias", "description", "provisioned_size", "storage_domain", "storage_domains")
-            new_disk: dict[str, Any] = {k: data[k] for k in (*fields, "openstack_volume_type") if k in data}
-            body = DiskSchema().load(new_disk)
-            disk_id = add_disk(body, storage_domain_of(body)).id
+            disk_id = add_disk(data, storage_domain_of(data)).id
+        data = attachment
         service().attach(vm_id, disk_id, data["interface"], data["bootable"], data["active"])
         return next(d for d in attached_disks(vm_id) if d.id == disk_id)
 
