@@ -21,8 +21,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookimpl
-def ovirt_engine_storage_domain_types() -> list[str]:
-    return [STORAGE_DOMAIN_TYPE]
+def ovirt_engine_storage_domain_types() -> list[dict[str, str]]:
+    # oVirt 3.6 showed a Cinder domain as <type>volume</type> with <storage><type>cinder</type>
+    return [{"name": STORAGE_DOMAIN_TYPE, "ovirt_type": "volume", "storage_type": "cinder"}]
 
 
 @hookimpl

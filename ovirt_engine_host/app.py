@@ -16,8 +16,8 @@ import flask_smorest
 from flask import Flask
 from sqlalchemy import select
 
-from ovirt_engine_host import rest
-from ovirt_engine_host.api import datacenters, disks, hosts, jobs, storagedomains, users, vms
+from ovirt_engine_host import authorization, rest
+from ovirt_engine_host.api import datacenters, disks, docs, hosts, jobs, root, storagedomains, users, vms
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
@@ -29,7 +29,7 @@ from ovirt_engine_host.security import SecretBox, password_matches
 from ovirt_engine_host.services import EngineServices
 from ovirt_engine_host.state import EngineState
 
-ENGINE_BLUEPRINTS = (datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, hosts.blp, vms.blp, users.blp)
+ENGINE_BLUEPRINTS = (root.blp, datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, hosts.blp, vms.blp, users.blp)
 AUTH_CACHE_SECONDS = 30.0
 
 
@@ -41,30 +41,31 @@ class AuthenticatedUser:
 
 
 class Authenticator:
-    """Checks HTTP Basic credentials against the users table. A verified (name, password digest)
-    is remembered for a few seconds: scrypt is slow on purpose, and clients send the password
-    with every request."""
+    """Checks HTTP Basic credentials against the users table. The user row is read at every
+    request (a removed user or a withdrawn administrator flag takes effect at once); only the
+    password check is remembered for a few seconds, for the stored hash it was made against:
+    scrypt is slow on purpose, and clients send the password with every request."""
 
     def __init__(self, state: EngineState) -> None:
         self._state = state
-        self._verified: dict[tuple[str, bytes], tuple[float, AuthenticatedUser]] = {}
+        self._verified: dict[tuple[str, bytes], tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, name: str, password: str) -> AuthenticatedUser | None:
         key = (name, hashlib.sha256(password.encode()).digest())
         now = time.monotonic()
-        with self._lock:
-            cached = self._verified.get(key)
-        if cached and now - cached[0] < AUTH_CACHE_SECONDS:
-            return cached[1]
         with self._state.session_factory() as session:
             user = session.scalar(select(User).where(User.name == name))
-            if user is None or not password_matches(user.password_hash, password):
+            if user is None:
                 return None
-            verified = AuthenticatedUser(user.id, user.name, user.administrator)
-        with self._lock:
-            self._verified[key] = (now, verified)
-        return verified
+            with self._lock:
+                cached = self._verified.get(key)
+            if not (cached and now - cached[0] < AUTH_CACHE_SECONDS and cached[1] == user.password_hash):
+                if not password_matches(user.password_hash, password):
+                    return None
+                with self._lock:
+                    self._verified[key] = (now, user.password_hash)
+            return AuthenticatedUser(user.id, user.name, user.administrator)
 
 
 def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, ...] = ()) -> Flask:
@@ -78,7 +79,8 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=docs.SWAGGER_UI_URL,  # served by the engine: the docs work offline
+        OPENAPI_SWAGGER_UI_CONFIG=docs.SWAGGER_UI_CONFIG,
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         **config.flask,
     )
@@ -91,12 +93,18 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     state.attach(app)
     services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))
 
-    rest.install(app)  # before the blueprints: their URL rules take the map's slash rule
+    # oVirt's canonical URLs: collections without a trailing slash, the slashed form an alias
+    # that answers the same (a redirect loses a POST's body for curl and the oVirt SDK). Set
+    # before any rule is added: each rule takes the map's setting when it is added.
+    app.url_map.strict_slashes = False
     api = flask_smorest.Api(app)
     for blueprint in ENGINE_BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs.assets)
     hooks.register_rest(api, services)
+    rest.install(app)  # after the Api: these handlers replace flask-smorest's own
     app.before_request(rest.require_authentication(Authenticator(state)))
+    app.before_request(authorization.authorize_request)
     if config.poller.enabled:
         state.poller.start()
     return app

@@ -75,7 +75,7 @@ class DiskService:
     def add(self, spec: dict[str, Any], storage_domain: Mapping[str, Any] | str, owner_id: str | None) -> Disk:
         with self.session() as session:
             domain = self.storage_domain(session, storage_domain)
-            spec = {**spec, "storage_domain_id": domain.id}
+            spec = {**spec, "storage_domain_id": domain.id, "owner_id": owner_id}
             self.check_quota(domain, QuotaRequest("create", spec["provisioned_size"], spec.get("volume_type"), 1))
             request_id = str(uuid.uuid4())
             job = start_job(session, f"Adding Disk {spec['alias']}", owner_id, "Creating the volume")

@@ -418,6 +418,20 @@ class UnregisteredDisk(TypedDict):
     """Whether the backend marks it bootable."""
 
 
+class StorageDomainType(TypedDict):
+    """A storage-domain type a plugin serves, and how oVirt's API shows its domains and disks.
+
+    ``name`` is the engine's internal type (``storage_domain.type``, what hooks dispatch on);
+    ``ovirt_type`` the domain's ``<type>`` in the API (oVirt 3.6: ``data``, ``iso``, ``export``,
+    ``image``, ``volume``); ``storage_type`` its ``<storage><type>`` and its disks'
+    ``<storage_type>`` (oVirt 3.6 showed a Cinder domain as ``volume`` / ``cinder``).
+    """
+
+    name: str
+    ovirt_type: str
+    storage_type: str
+
+
 class MigrationBranch(TypedDict):
     """A plugin's Alembic branch."""
 
@@ -433,14 +447,15 @@ class MigrationBranch(TypedDict):
 
 
 @hookspec
-def ovirt_engine_storage_domain_types() -> list[str]:
-    """Register the storage-domain types the plugin serves.
+def ovirt_engine_storage_domain_types() -> list[StorageDomainType]:
+    """Register the storage-domain types the plugin serves, with how the API shows them.
 
     The engine collects the lists of all plugins (not firstresult). A type served by two plugins is
     a configuration error the engine refuses to start with; a storage domain can only be created
     with a type some plugin serves. A plugin's storage hooks answer exactly for these types.
 
-    :return: The type names, e.g. ``["cinder"]``.
+    :return: One :class:`StorageDomainType` per type, e.g. ``[{"name": "cinder", "ovirt_type":
+        "volume", "storage_type": "cinder"}]``.
 
     **When**: once, when the engine builds its plugin manager (``create_app``).
 

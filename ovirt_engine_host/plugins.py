@@ -10,7 +10,14 @@ import pluggy
 from sqlalchemy import MetaData
 
 from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, hookspecs
-from ovirt_engine_host.hookspecs import ConnectionInfo, HostSecret, OperationHandle, OperationStatus, QuotaVerdict
+from ovirt_engine_host.hookspecs import (
+    ConnectionInfo,
+    HostSecret,
+    OperationHandle,
+    OperationStatus,
+    QuotaVerdict,
+    StorageDomainType,
+)
 
 PROJECT_NAME = "ovirt_engine"
 
@@ -37,12 +44,19 @@ class EngineHooks:
         self.manager = manager
         self.services = services
         self._hook: Any = manager.hook
+        self._types: dict[str, StorageDomainType] | None = None
 
     def plugin_names(self) -> list[str]:
         return sorted(name for name, plugin in self.manager.list_name_plugin() if plugin is not None)
 
     def storage_domain_types(self) -> set[str]:
-        return {t for types in self._hook.ovirt_engine_storage_domain_types() for t in types}
+        return set(self.storage_domain_type_info())
+
+    def storage_domain_type_info(self) -> dict[str, StorageDomainType]:
+        """Every plugin's storage-domain types by name (collected once: registrations do not change)."""
+        if self._types is None:
+            self._types = {t["name"]: t for types in self._hook.ovirt_engine_storage_domain_types() for t in types}
+        return self._types
 
     def register_rest(self, api: Any, services: Any) -> None:
         self._hook.ovirt_engine_register_rest(api=api, services=services)

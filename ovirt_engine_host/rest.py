@@ -66,6 +66,12 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = BodyParser()
 
+    def __init__(self, *args: Any, administrative: bool = False, **kwargs: Any) -> None:
+        """``administrative``: every change through this blueprint is for administrators only
+        (:mod:`ovirt_engine_host.authorization` reads it)."""
+        super().__init__(*args, **kwargs)
+        self.administrative = administrative
+
     def response(self, status_code: int | str, schema: Any = None, **kwargs: Any) -> Callable[..., Any]:
         decorator = super().response(status_code, schema, **kwargs)
         element = _xml_element_of(schema)

@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 
 import flask_smorest
 import marshmallow as ma
-from flask import g
 from sqlalchemy.orm import Session
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
@@ -62,8 +61,3 @@ def get_or_404(session: Session, model: type[Model], resource_id: str, what: str
         flask_smorest.abort(404, message=f"{what} {resource_id} not found")
         raise AssertionError("abort raises")
     return found
-
-
-def require_administrator() -> None:
-    if not getattr(g.current_user, "administrator", False):
-        flask_smorest.abort(403, message="only administrators may do this")

@@ -10,12 +10,12 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ovirt_engine_host.api.common import ResourceSchema, get_or_404, name_field, require_administrator
+from ovirt_engine_host.api.common import ResourceSchema, get_or_404, name_field
 from ovirt_engine_host.db.models import DataCenter
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session
 
-blp = Blueprint("datacenters", __name__, url_prefix="/api/datacenters", description="Data centers")
+blp = Blueprint("datacenters", __name__, url_prefix="/api/datacenters", description="Data centers", administrative=True)
 
 
 class DataCenterSchema(ResourceSchema):
@@ -41,7 +41,6 @@ class DataCenterViews(MethodView):
     @blp.alt_response(409, description="A data center of that name exists")
     def post(self, data: dict[str, Any]) -> Any:
         """Add a data center"""
-        require_administrator()
         with db_session() as session:
             data_center = DataCenter(**data)
             session.add(data_center)
@@ -64,7 +63,6 @@ class DataCenterByIdViews(MethodView):
     @blp.alt_response(409, description="The data center still has storage domains")
     def delete(self, data_center_id: str) -> None:
         """Remove a data center"""
-        require_administrator()
         with db_session() as session:
             data_center = get_or_404(session, DataCenter, data_center_id, "data center")
             if data_center.storage_domains:

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema
 from ovirt_engine_host.api.jobs import JobSchema
+from ovirt_engine_host.api.storagedomains import storage_domain_type
+from ovirt_engine_host.authorization import owned_only
 from ovirt_engine_host.db.models import Disk
 from ovirt_engine_host.disks import DiskService
 from ovirt_engine_host.errors import Refused
@@ -53,7 +55,11 @@ class DiskSchema(ResourceSchema, DropsEmpty):
         validate=ma.validate.Equal(False, error="shareable (multi-attach) Cinder disks are not supported"),
         load_default=False,
     )
+    storage_type = ma.fields.Method("storage_type_of", dump_only=True)
     openstack_volume_type = ma.fields.Method("reference_volume_type", deserialize="load_reference")
+
+    def storage_type_of(self, disk: Disk) -> str:
+        return storage_domain_type(disk.storage_domain.type)["storage_type"]
 
     def reference_domain(self, disk: Disk) -> dict[str, str]:
         return {"id": disk.storage_domain_id, "href": f"/api/storagedomains/{disk.storage_domain_id}"}
@@ -126,7 +132,7 @@ class DiskViews(MethodView):
     def get(self) -> Any:
         """List disks"""
         with db_session() as session:
-            return session.scalars(select(Disk).order_by(Disk.alias, Disk.id)).all()
+            return session.scalars(owned_only(select(Disk), Disk).order_by(Disk.alias, Disk.id)).all()
 
     @blp.arguments(DiskSchema)
     @blp.response(201, DiskSchema)
@@ -142,7 +148,11 @@ class StorageDomainDiskViews(MethodView):
     def get(self, storage_domain_id: str) -> Any:
         """List the disks of a storage domain"""
         with db_session() as session:
-            query = select(Disk).where(Disk.storage_domain_id == storage_domain_id).order_by(Disk.alias, Disk.id)
+            query = (
+                owned_only(select(Disk), Disk)
+                .where(Disk.storage_domain_id == storage_domain_id)
+                .order_by(Disk.alias, Disk.id)
+            )
             return session.scalars(query).all()
 
     @blp.arguments(DiskSchema)

@@ -18,13 +18,13 @@ from ovirt_engine_host.api.actions import (
     cluster_reference,
     completed,
 )
-from ovirt_engine_host.api.common import ResourceSchema, name_field, require_administrator
+from ovirt_engine_host.api.common import ResourceSchema, name_field
 from ovirt_engine_host.db.models import Host
 from ovirt_engine_host.hosts import HostService
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session, engine_state
 
-blp = Blueprint("hosts", __name__, url_prefix="/api/hosts", description="Hosts")
+blp = Blueprint("hosts", __name__, url_prefix="/api/hosts", description="Hosts", administrative=True)
 
 
 class HostSchema(ResourceSchema):
@@ -65,7 +65,6 @@ class HostViews(MethodView):
     @blp.response(201, HostSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a host (in maintenance until activated)"""
-        require_administrator()
         data["data_center"] = cluster_reference(data)
         return service().add(data)
 
@@ -81,7 +80,6 @@ class HostByIdViews(MethodView):
     @blp.response(204)
     def delete(self, host_id: str) -> None:
         """Remove a host in maintenance"""
-        require_administrator()
         service().remove(host_id)
 
 

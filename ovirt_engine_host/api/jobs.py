@@ -10,6 +10,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, get_or_404
+from ovirt_engine_host.authorization import owned_only
 from ovirt_engine_host.commands.clock import as_utc
 from ovirt_engine_host.db.models import Job, Step
 from ovirt_engine_host.rest import Blueprint
@@ -68,7 +69,7 @@ class JobViews(MethodView):
     def get(self) -> Any:
         """List the most recent jobs, newest first"""
         with db_session() as session:
-            return session.scalars(select(Job).order_by(Job.start_time.desc()).limit(MAX_JOBS)).all()
+            return session.scalars(owned_only(select(Job), Job).order_by(Job.start_time.desc()).limit(MAX_JOBS)).all()
 
 
 @blp.route("/<string:job_id>")

@@ -11,10 +11,21 @@ from sqlalchemy import select
 
 from ovirt_engine_host.api.common import ResourceSchema, get_or_404
 from ovirt_engine_host.db.models import StorageDomain
+from ovirt_engine_host.hookspecs import StorageDomainType
 from ovirt_engine_host.rest import Blueprint
-from ovirt_engine_host.state import db_session
+from ovirt_engine_host.state import db_session, engine_state
 
-blp = Blueprint("storagedomains", __name__, url_prefix="/api/storagedomains", description="Storage domains")
+
+def storage_domain_type(name: str) -> StorageDomainType:
+    """How the plugin that serves ``name`` asks the API to show it (a type no plugin serves any
+    more is shown as it is stored)."""
+    registered = engine_state().hooks.storage_domain_type_info().get(name)
+    return registered or {"name": name, "ovirt_type": "data", "storage_type": name}
+
+
+blp = Blueprint(
+    "storagedomains", __name__, url_prefix="/api/storagedomains", description="Storage domains", administrative=True
+)
 
 
 class StorageDomainSchema(ResourceSchema):
@@ -25,8 +36,16 @@ class StorageDomainSchema(ResourceSchema):
     name = ma.fields.String(dump_only=True)
     description = ma.fields.String(dump_only=True)
     data_center = ma.fields.Method("reference_data_center", dump_only=True)
-    type = ma.fields.String(dump_only=True)
+    type = ma.fields.Method("ovirt_type", dump_only=True)
     status = ma.fields.Method("state", dump_only=True)
+    storage = ma.fields.Method("storage_of", dump_only=True)
+
+    def ovirt_type(self, domain: StorageDomain) -> str:
+        """oVirt's domain type, as the serving plugin registered it (a Cinder domain: ``volume``)."""
+        return storage_domain_type(domain.type)["ovirt_type"]
+
+    def storage_of(self, domain: StorageDomain) -> dict[str, str]:
+        return {"type": storage_domain_type(domain.type)["storage_type"]}
 
     def reference_data_center(self, domain: StorageDomain) -> dict[str, str]:
         return {"id": domain.data_center_id, "href": f"/api/datacenters/{domain.data_center_id}"}

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_smorest
 import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from ovirt_engine_host.api.common import ResourceSchema, get_or_404, name_field, require_administrator
+from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.authorization import current_user
 from ovirt_engine_host.db.models import User
 from ovirt_engine_host.rest import Blueprint
-from ovirt_engine_host.security import hash_password
-from ovirt_engine_host.state import db_session
+from ovirt_engine_host.state import db_session, engine_state
+from ovirt_engine_host.users import UserService
 
-blp = Blueprint("users", __name__, url_prefix="/api/users", description="Users")
+blp = Blueprint("users", __name__, url_prefix="/api/users", description="Users", administrative=True)
 
 
 class UserSchema(ResourceSchema):
@@ -29,6 +28,17 @@ class UserSchema(ResourceSchema):
     administrator = ma.fields.Boolean(load_default=False, load_only=True)
 
 
+class UserUpdateSchema(ma.Schema):
+    xml_element = "user"
+
+    password = ma.fields.String(load_only=True, validate=ma.validate.Length(min=8, max=1024))
+    administrator = ma.fields.Boolean(load_only=True)
+
+
+def service() -> UserService:
+    return UserService(engine_state().session_factory)
+
+
 @blp.route("")
 class UserViews(MethodView):
     @blp.response(200, UserSchema(many=True))
@@ -39,19 +49,10 @@ class UserViews(MethodView):
 
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
+    @blp.alt_response(409, description="A user of that name exists")
     def post(self, data: dict[str, Any]) -> Any:
         """Add a user"""
-        require_administrator()
-        with db_session() as session:
-            user = User(
-                name=data["name"], password_hash=hash_password(data["password"]), administrator=data["administrator"]
-            )
-            session.add(user)
-            try:
-                session.commit()
-            except IntegrityError:
-                flask_smorest.abort(409, message=f"user_name: a user named {data['name']!r} exists")
-            return user
+        return service().add(data)
 
 
 @blp.route("/<string:user_id>")
@@ -60,12 +61,17 @@ class UserByIdViews(MethodView):
     def get(self, user_id: str) -> Any:
         """Get a user"""
         with db_session() as session:
-            return get_or_404(session, User, user_id, "user")
+            return UserService.get(session, user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(409, description="The last administrator cannot be demoted")
+    def put(self, data: dict[str, Any], user_id: str) -> Any:
+        """Change a user's password or administrator flag"""
+        return service().update(user_id, data)
 
     @blp.response(204)
+    @blp.alt_response(409, description="The last administrator, or the account making the request")
     def delete(self, user_id: str) -> None:
         """Remove a user"""
-        require_administrator()
-        with db_session() as session:
-            session.delete(get_or_404(session, User, user_id, "user"))
-            session.commit()
+        service().remove(user_id, getattr(current_user(), "id", None))

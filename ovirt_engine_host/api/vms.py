@@ -18,7 +18,8 @@ from ovirt_engine_host.api.actions import (
     completed,
 )
 from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, name_field
-from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, storage_domain_of
+from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, owner_id, storage_domain_of
+from ovirt_engine_host.authorization import owned_only, require_visible
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
@@ -126,7 +127,7 @@ class VmViews(MethodView):
     def get(self) -> Any:
         """List VMs"""
         with db_session() as session:
-            return session.scalars(select(Vm).order_by(Vm.name)).all()
+            return session.scalars(owned_only(select(Vm), Vm).order_by(Vm.name)).all()
 
     @blp.arguments(VmSchema)
     @blp.response(201, VmSchema)
@@ -135,7 +136,7 @@ class VmViews(MethodView):
         data["data_center"] = cluster_reference(data)
         data.pop("cluster", None)
         data["cpus"] = data.pop("cpu", 1)
-        return service().add(data)
+        return service().add({**data, "owner_id": owner_id()})
 
 
 @blp.route("/<string:vm_id>")
@@ -188,6 +189,8 @@ class VmDiskViews(MethodView):
         disk_id = data.pop("id", None)
         with db_session() as session:
             VmService.get(session, vm_id)  # an unknown VM gets no new disk
+            if disk_id is not None:
+                require_visible(session, "disk", {"id": disk_id})
         if disk_id is None:
             disk_id = add_disk(data, storage_domain_of(data)).id
         data = attachment

@@ -30,6 +30,7 @@ CREATE_FIELDS = (
     "shareable",
     "interface",
     "volume_type",
+    "owner_id",
 )
 
 

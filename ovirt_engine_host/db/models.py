@@ -104,7 +104,10 @@ class Disk(Base):
     interface: Mapped[str] = mapped_column(String(20), default="virtio")
     volume_type: Mapped[str | None] = mapped_column(String(255), default=None)
     backend_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    storage_domain: Mapped[StorageDomain] = relationship(lazy="joined", viewonly=True)
 
     @property
     def name(self) -> str:
@@ -205,6 +208,7 @@ class Vm(Base):
     status: Mapped[str] = mapped_column(String(20), default="down")
     status_detail: Mapped[str | None] = mapped_column(Text, default=None)
     host_id: Mapped[str | None] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"), default=None)
+    owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     attachments: Mapped[list[DiskAttachment]] = relationship(

@@ -28,8 +28,8 @@ class ScriptedBackend:
         self.created: list[str] = []
 
     @hookimpl
-    def ovirt_engine_storage_domain_types(self) -> list[str]:
-        return ["scripted"]
+    def ovirt_engine_storage_domain_types(self) -> list[dict[str, str]]:
+        return [{"name": "scripted", "ovirt_type": "data", "storage_type": "scripted"}]
 
     @hookimpl
     def ovirt_engine_check_quota(self, storage_domain: Any) -> dict[str, Any] | None:

@@ -140,8 +140,8 @@ class TypedStoragePlugin:
         self.calls = calls
 
     @hookimpl
-    def ovirt_engine_storage_domain_types(self) -> list[str]:
-        return [self.domain_type]
+    def ovirt_engine_storage_domain_types(self) -> list[dict[str, str]]:
+        return [{"name": self.domain_type, "ovirt_type": "data", "storage_type": self.domain_type}]
 
     @hookimpl
     def ovirt_engine_create_disk(self, storage_domain: Any, disk: Any) -> dict[str, str] | None:
@@ -206,7 +206,7 @@ def test_a_type_nobody_serves_gets_none(pm: pluggy.PluginManager, calls: list[st
 
 
 def test_the_registry_hook_collects_every_plugin(pm: pluggy.PluginManager) -> None:
-    registered = [domain_type for types_ in pm.hook.ovirt_engine_storage_domain_types() for domain_type in types_]
+    registered = [t["name"] for types_ in pm.hook.ovirt_engine_storage_domain_types() for t in types_]
     assert sorted(registered) == ["cinder", "other"]
 
 
