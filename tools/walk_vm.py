@@ -41,11 +41,14 @@ def main() -> None:
         p for p in walk.call("GET", "/openstackvolumeproviders", 200).json() if p["name"] == "stack-cinder"
     )
     secret_uuid = os.environ["OVIRT_STACK_RBD_SECRET_UUID"]
-    keys = walk.call("GET", f"/openstackvolumeproviders/{provider['id']}/authenticationkeys", 200).json()
-    if not any(k["uuid"] == secret_uuid for k in keys):
-        key = {"uuid": secret_uuid, "usage_type": "ceph", "value": cephx_key(), "description": "client.cinder"}
-        walk.call("POST", f"/openstackvolumeproviders/{provider['id']}/authenticationkeys", 201, json=key)
-        print(f"  the provider's cephx key: uuid {secret_uuid} (Cinder's rbd_secret_uuid), value write-only")
+    keys_path = f"/openstackvolumeproviders/{provider['id']}/authenticationkeys"
+    key = {"uuid": secret_uuid, "usage_type": "ceph", "value": cephx_key(), "description": "client.cinder"}
+    known = next((k for k in walk.call("GET", keys_path, 200).json() if k["uuid"] == secret_uuid), None)
+    if known is None:
+        walk.call("POST", keys_path, 201, json=key)
+    else:  # the value every time: a rebuilt Ceph has a new key under the same uuid
+        walk.call("PUT", f"{keys_path}/{known['id']}", 200, json={"value": key["value"]})
+    print(f"  the provider's cephx key: uuid {secret_uuid} (Cinder's rbd_secret_uuid), value write-only")
     hosts = {h["name"]: h for h in walk.call("GET", "/hosts", 200).json()}
     host = hosts.get("main-job-host") or walk.call(
         "POST", "/hosts", 201,

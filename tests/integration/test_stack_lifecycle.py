@@ -6,6 +6,7 @@ Marked ``restarts_stack``: the conftest runs it after every other test.
 from __future__ import annotations
 
 import socket
+import subprocess
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ovirt_cinder_plugin.cinder.connection import connect
-from tests.stack import Stack, run_stack_command
+from tests.stack import REPO_ROOT, Stack, run_stack_command
 from tests.waiting import wait_for_status, wait_until_gone
 
 
@@ -38,8 +39,18 @@ def started_pids(stack: Stack) -> dict[str, int]:
     return {f.name: int(f.read_text().strip()) for d in run_dirs for f in d.glob("*.pid") if f.read_text().strip()}
 
 
+def main_job() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO_ROOT / "tools" / "main-job")], capture_output=True, text=True, timeout=900, check=False
+    )
+
+
 @pytest.mark.restarts_stack
 def test_down_stops_everything_it_started_and_up_starts_again(stack: Stack) -> None:
+    # The main job passes whatever a previous run or the tests left, and again on the rebuilt
+    # stack (a new Ceph cluster with a new cephx key, new Cinder and Keystone databases).
+    first = main_job()
+    assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
     before = started_pids(stack)
     assert {"keystone.pid", "cinder-api.pid", "cinder-volume.pid", "mon.a.pid", "osd.0.pid"} <= set(before)
 
@@ -64,3 +75,7 @@ def test_down_stops_everything_it_started_and_up_starts_again(stack: Stack) -> N
     finally:
         cinder.volumes.delete(volume.id)
         wait_until_gone(cinder.volumes.get, volume.id)
+    again = main_job()
+    assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
+    assert "state was made for another stack" in again.stdout + again.stderr
+    assert "VM and disk removed" in again.stdout
