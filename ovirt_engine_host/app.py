@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from ovirt_engine_host import authorization, rest
 from ovirt_engine_host.api import datacenters, disks, docs, hosts, jobs, root, storagedomains, users, vms
+from ovirt_engine_host.commands import disk_operations
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
+from ovirt_engine_host.commands.operations import Registry
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.database import make_engine, make_session_factory
@@ -88,7 +90,9 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     session_factory = make_session_factory(database)
     services = EngineServices.build(session_factory, SecretBox.from_key_file(config.secret_key_path))
     hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins), services)
-    coordinator = CommandCoordinator(session_factory, hooks, config.poller)
+    registry = Registry()  # the kinds of commands and jobs this application runs
+    disk_operations.register(registry)
+    coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
     state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
     state.attach(app)
     services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))

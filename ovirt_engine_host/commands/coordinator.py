@@ -1,6 +1,8 @@
 """The command coordinator: starts backend operations, polls the pending ones in batches (one
-``ovirt_engine_poll_operations`` call per storage domain per cycle) with backoff, and applies
-their ends to the engine's rows.
+``ovirt_engine_poll_operations`` call per storage domain per cycle) with backoff, applies their
+ends to the engine's rows through their registered :class:`~.operations.Operation`, and ends a
+job once every command of it has ended, through its registered :class:`~.operations.JobKind`:
+finished, or failed with the first failure's reason after the partial results were undone.
 
 Crash safety comes from the order of writes. A command is committed (state ``sending``, with
 everything the start needs in its payload) before the plugin's start hook is called, and its
@@ -18,20 +20,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ovirt_engine_host.commands import clock, store
-from ovirt_engine_host.commands.disk_operations import OPERATIONS, DiskOperation
 from ovirt_engine_host.commands.identity import this_process
-from ovirt_engine_host.commands.jobs import end_job, report_progress
+from ovirt_engine_host.commands.jobs import add_step, end_job, end_step, first_open_step, report_progress
+from ovirt_engine_host.commands.operations import Operation, Registry
 from ovirt_engine_host.config import PollerSettings
-from ovirt_engine_host.db.models import Command, Job, StorageDomain
+from ovirt_engine_host.db.models import Command, Job, Step, StorageDomain
 from ovirt_engine_host.errors import Refused, backend_refusal, is_transient
 from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
 from ovirt_engine_host.plugins import EngineHooks
 
 LOG = logging.getLogger(__name__)
 STATES = {"pending", "done", "failed", "gone"}
+ENDED = {"done", "failed"}
+UNDOING = "Undoing what the job had done"
 
 
 @dataclass
@@ -47,10 +52,13 @@ class PollerStats:
 
 
 class CommandCoordinator:
-    def __init__(self, session_factory: sessionmaker[Session], hooks: EngineHooks, settings: PollerSettings) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], hooks: EngineHooks, settings: PollerSettings, registry: Registry
+    ) -> None:
         self.sessions = session_factory
         self.hooks = hooks
         self.settings = settings
+        self.registry = registry
         self.stats = PollerStats()
         self.wake = threading.Event()
         self._lock = threading.Lock()
@@ -66,23 +74,28 @@ class CommandCoordinator:
         entity_id: str,
         request_id: str,
         payload: dict[str, Any],
+        step: Step | None = None,
+        leased: bool = True,
     ) -> Command:
-        """Add a ``sending`` command, leased by this process for the start that follows (the
-        caller commits, then calls :meth:`send`)."""
-        until = clock.later(self.settings.lease_seconds)
+        """Add a ``sending`` command to ``step`` (default: the job's first executing step).
+        ``leased``: held by this process for the start that follows (the caller commits, then
+        calls :meth:`send`); otherwise the poller starts it (compensations, batches)."""
+        operation = self.registry.operation(kind)
+        until = clock.later(self.settings.lease_seconds) if leased else None
         command = Command(
             job_id=job.id,
+            step_id=(step or first_open_step(job)).id,
             storage_domain_id=storage_domain_id,
-            entity_type="disk",
+            entity_type=operation.entity_type,
             entity_id=entity_id,
             kind=kind,
             request_id=request_id,
             payload=json.dumps(payload, sort_keys=True),
             state="sending",
             delay=self.settings.initial_delay,
-            lease_owner=this_process(),
+            lease_owner=this_process() if leased else None,
             lease_until=until,
-            next_poll_at=until,
+            next_poll_at=until or clock.now(),
         )
         session.add(command)
         session.flush()
@@ -94,7 +107,7 @@ class CommandCoordinator:
         with self.sessions() as session:
             command = self._load(session, command_id)
             domain = session.get(StorageDomain, command.storage_domain_id)
-            operation = OPERATIONS[command.kind]
+            operation = self.registry.operation(command.kind)
             try:
                 handle = self._start(operation, session, domain, command, resuming=False)
             except Exception as error:
@@ -111,7 +124,7 @@ class CommandCoordinator:
         return command
 
     def _start(
-        self, operation: DiskOperation, session: Session, domain: StorageDomain | None, command: Command, resuming: bool
+        self, operation: Operation, session: Session, domain: StorageDomain | None, command: Command, resuming: bool
     ) -> OperationHandle:
         if domain is None:
             raise Refused(404, f"storage domain {command.storage_domain_id} was removed")
@@ -120,13 +133,13 @@ class CommandCoordinator:
             raise Refused(400, f"no plugin serves storage domains of type {domain.type!r}")
         return dict(handle)  # type: ignore[return-value]
 
-    def _accept(self, session: Session, operation: DiskOperation, command: Command, handle: OperationHandle) -> None:
+    def _accept(self, session: Session, operation: Operation, command: Command, handle: OperationHandle) -> None:
         command.backend_id = handle["backend_id"]
         operation.accepted(session, command, handle)
         command.state = "pending"
         self._schedule(command, self.settings.initial_delay)
 
-    def _reject(self, session: Session, operation: DiskOperation, command: Command, reason: str) -> None:
+    def _reject(self, session: Session, operation: Operation, command: Command, reason: str) -> None:
         operation.rejected(session, command)
         self._finish(session, command, succeeded=False, reason=reason)
 
@@ -190,7 +203,7 @@ class CommandCoordinator:
         return statuses
 
     def _resend(self, session: Session, domain: StorageDomain | None, command: Command) -> None:
-        operation = OPERATIONS[command.kind]
+        operation = self.registry.operation(command.kind)
         self.stats.resends += 1
         try:
             handle = self._start(operation, session, domain, command, resuming=True)
@@ -205,7 +218,7 @@ class CommandCoordinator:
         self._accept(session, operation, command, handle)
 
     def _apply(self, session: Session, command: Command, status: OperationStatus) -> None:
-        operation = OPERATIONS[command.kind]
+        operation = self.registry.operation(command.kind)
         state = status["state"]
         backend_status = status.get("backend_status")
         command.attempts += 1
@@ -214,8 +227,9 @@ class CommandCoordinator:
             moved = backend_status != command.backend_status
             command.backend_status = backend_status
             job = session.get(Job, command.job_id)
-            if job is not None and backend_status:
-                report_progress(job, f"{_progress_text(command)} (backend status: {backend_status})")
+            step = session.get(Step, command.step_id) if command.step_id else None
+            if job is not None and step is not None and backend_status:
+                report_progress(job, step, f"{operation.progress} (backend status: {backend_status})")
             self._schedule(command, self.settings.initial_delay if moved else command.delay * 2)
             return
         command.backend_status = backend_status
@@ -244,9 +258,46 @@ class CommandCoordinator:
         command.last_error = reason
         command.lease_owner = command.lease_until = None
         command.updated = clock.now()
+        session.flush()
         job = session.get(Job, command.job_id)
         if job is not None:
-            end_job(job, succeeded, reason)
+            self._command_ended(session, job, command, succeeded, reason)
+
+    def _command_ended(self, session: Session, job: Job, command: Command, succeeded: bool, reason: str | None) -> None:
+        """A command's step ends with its last command; the job ends with its last command: the
+        job kind's ``finished``, or its ``failed`` (once; compensations it begins run in a
+        finalizing step before the job ends failed with the first failure's reason)."""
+        commands = session.scalars(select(Command).where(Command.job_id == job.id).order_by(Command.created)).all()
+        step = session.get(Step, command.step_id) if command.step_id else None
+        if step is not None:
+            siblings = [c for c in commands if c.step_id == step.id]
+            if all(c.state in ENDED for c in siblings):
+                end_step(step, all(c.state == "done" for c in siblings))
+        if not succeeded and job.status_detail is None:
+            job.status_detail = reason  # the first failure is the job's reason
+        if any(c.state not in ENDED for c in commands):
+            return
+        kind = self.registry.job_kind(job.kind)
+        undone = any(s.type == "finalizing" for s in job.steps)  # only a failed job undoes
+        if not undone and all(c.state == "done" for c in commands):
+            kind.finished(session, job, commands)
+            end_job(job, True)
+            return
+        if not undone:
+            began: list[Command] = []
+            finalizing: list[Step] = []
+
+            def begin(**arguments: Any) -> Command:
+                if not finalizing:
+                    finalizing.append(add_step(session, job, "finalizing", UNDOING))
+                began.append(self.begin(session, job=job, step=finalizing[0], leased=False, **arguments))
+                return began[-1]
+
+            kind.failed(session, job, commands, begin)
+            if began:
+                self.wake.set()
+                return
+        end_job(job, False, job.status_detail)
 
     @staticmethod
     def _load(session: Session, command_id: str) -> Command:
@@ -258,11 +309,3 @@ class CommandCoordinator:
     def seconds_until_due(self) -> float | None:
         with self.sessions() as session:
             return store.seconds_until_due(session)
-
-
-def _progress_text(command: Command) -> str:
-    return {
-        "create_disk": "Creating the volume",
-        "delete_disk": "Deleting the volume",
-        "extend_disk": "Extending the volume",
-    }.get(command.kind, command.kind)

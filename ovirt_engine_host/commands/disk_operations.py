@@ -10,11 +10,11 @@ disk ``illegal`` with the backend's reason (oVirt does the same).
 
 from __future__ import annotations
 
-import json
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ovirt_engine_host.commands.operations import Operation, Registry, payload_of
 from ovirt_engine_host.db.models import Command, Disk, StorageDomain
 from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
 from ovirt_engine_host.plugins import EngineHooks
@@ -34,25 +34,8 @@ CREATE_FIELDS = (
 )
 
 
-def payload_of(command: Command) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(command.payload or "{}")
-    return loaded
-
-
-class DiskOperation:
-    kind: ClassVar[str]
-    succeeds_when_gone: ClassVar[bool] = False
-
-    def start(
-        self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
-    ) -> Any:
-        raise NotImplementedError
-
-    def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
-        """The backend took the operation (its handle is recorded with the command)."""
-
-    def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
-        raise NotImplementedError
+class DiskOperation(Operation):
+    entity_type = "disk"
 
     def failed(self, session: Session, command: Command, reason: str) -> None:
         disk = session.get(Disk, command.entity_id)
@@ -75,6 +58,7 @@ class DiskOperation:
 
 class CreateDisk(DiskOperation):
     kind = "create_disk"
+    progress = "Creating the volume"
 
     @staticmethod
     def planned_disk(command: Command) -> Disk:
@@ -105,6 +89,7 @@ class CreateDisk(DiskOperation):
 
 class DeleteDisk(DiskOperation):
     kind = "delete_disk"
+    progress = "Deleting the volume"
     succeeds_when_gone = True
 
     def start(
@@ -120,6 +105,7 @@ class DeleteDisk(DiskOperation):
 
 class ExtendDisk(DiskOperation):
     kind = "extend_disk"
+    progress = "Extending the volume"
 
     def start(
         self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
@@ -134,4 +120,6 @@ class ExtendDisk(DiskOperation):
         disk.status, disk.status_detail = "ok", None
 
 
-OPERATIONS: dict[str, DiskOperation] = {op.kind: op for op in (CreateDisk(), DeleteDisk(), ExtendDisk())}
+def register(registry: Registry) -> None:
+    for operation in (CreateDisk(), DeleteDisk(), ExtendDisk()):
+        registry.register_operation(operation)

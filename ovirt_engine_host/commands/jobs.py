@@ -1,8 +1,11 @@
 """Jobs and their steps, as a user sees an asynchronous request at ``/api/jobs``: a finished
-``validating`` step, then one ``executing`` step per backend operation whose description follows
-the backend's status."""
+``validating`` step, then ``executing`` steps (one per part of the work: a disk, a VM), each
+holding the commands doing that part and following the backend's status, and a ``finalizing``
+step when partial results of a failed job are undone."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -10,34 +13,64 @@ from ovirt_engine_host.commands import clock
 from ovirt_engine_host.db.models import Job, Step
 
 
-def start_job(session: Session, description: str, owner_id: str | None, executing: str) -> Job:
+def start_job(
+    session: Session, description: str, owner_id: str | None, executing: Sequence[str] | str, kind: str | None = None
+) -> Job:
+    """A job with its validating step done and one executing step per description."""
     moment = clock.now()
-    job = Job(description=description, owner_id=owner_id, start_time=moment, last_updated=moment)
+    descriptions = [executing] if isinstance(executing, str) else list(executing)
+    job = Job(description=description, owner_id=owner_id, kind=kind, start_time=moment, last_updated=moment)
     job.steps = [
         Step(
             number=1, type="validating", description="Validating", status="finished", start_time=moment, end_time=moment
         ),
-        Step(number=2, type="executing", description=executing, status="started", start_time=moment),
+        *(
+            Step(number=number, type="executing", description=text, status="started", start_time=moment)
+            for number, text in enumerate(descriptions, start=2)
+        ),
     ]
     session.add(job)
     session.flush()
     return job
 
 
-def executing_step(job: Job) -> Step:
+def add_step(session: Session, job: Job, step_type: str, description: str) -> Step:
+    moment = clock.now()
+    step = Step(
+        job_id=job.id,
+        number=max((s.number for s in job.steps), default=0) + 1,
+        type=step_type,
+        description=description,
+        status="started",
+        start_time=moment,
+    )
+    job.steps.append(step)
+    session.flush()
+    return step
+
+
+def first_open_step(job: Job) -> Step:
+    """The step a command joins when its caller names none: the first executing step."""
     return next(step for step in job.steps if step.type == "executing")
 
 
-def report_progress(job: Job, description: str) -> None:
-    step = executing_step(job)
+def report_progress(job: Job, step: Step, description: str) -> None:
     if step.description != description:
         step.description = description
         job.last_updated = clock.now()
 
 
+def end_step(step: Step, succeeded: bool) -> None:
+    step.status, step.end_time = ("finished" if succeeded else "failed"), clock.now()
+
+
 def end_job(job: Job, succeeded: bool, detail: str | None = None) -> None:
+    """The job and every step still open end together."""
     moment = clock.now()
     status = "finished" if succeeded else "failed"
-    step = executing_step(job)
-    step.status, step.end_time = status, moment
-    job.status, job.status_detail, job.end_time, job.last_updated = status, detail, moment, moment
+    for step in job.steps:
+        if step.status == "started":
+            step.status, step.end_time = status, moment
+    job.status, job.end_time, job.last_updated = status, moment, moment
+    if detail is not None or succeeded:
+        job.status_detail = detail

@@ -122,6 +122,7 @@ class Job(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     description: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(40), default=None)  # a registered JobKind; None: "single"
     status: Mapped[str] = mapped_column(String(20), default="started")
     status_detail: Mapped[str | None] = mapped_column(Text, default=None)
     owner_id: Mapped[str | None] = mapped_column(String(36), default=None)
@@ -163,6 +164,7 @@ class Command(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"), index=True, default=None)
     storage_domain_id: Mapped[str] = mapped_column(ForeignKey("storage_domains.id", ondelete="CASCADE"), index=True)
     entity_type: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[str] = mapped_column(String(36), index=True)
