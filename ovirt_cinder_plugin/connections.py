@@ -1,5 +1,6 @@
-"""Open Cinder connections, kept per provider: connecting costs a Keystone token and a version
-discovery (several requests), and the poller talks to every provider every second.
+"""Open Cinder connections, kept per provider: connecting costs a Keystone token, a version
+discovery and the volume-type list that proves the connection (several requests), and the poller
+talks to every provider every second. Connections go to the provider's stored Cinder v3 endpoint.
 
 A connection is cached under a fingerprint of the provider's connection settings, so that a
 provider changed by any engine process gets a fresh connection on its next use; keystoneauth
@@ -20,6 +21,7 @@ def fingerprint(provider: Provider) -> str:
     digest = hashlib.sha256()
     for value in (
         provider.url,
+        provider.endpoint,
         str(provider.requires_authentication),
         provider.username,
         provider.tenant_name,

@@ -55,12 +55,12 @@ class DiskOperations:
         return {"backend_id": volume_id, "kind": "create_disk", "request_id": disk.id}
 
     def delete(self, storage_domain: Any, disk: Any) -> dict[str, str]:
-        volume_id = disk.backend_id or disk.id
+        volume_id = disk.active_volume_id
         volumes.delete_volume(self.connection(storage_domain), volume_id)
         return {"backend_id": volume_id, "kind": "delete_disk", "request_id": disk.id}
 
     def extend(self, storage_domain: Any, disk: Any, new_size: int) -> dict[str, str]:
-        volume_id = disk.backend_id or disk.id
+        volume_id = disk.active_volume_id
         volumes.extend_volume(self.connection(storage_domain), volume_id, volumes.size_in_gib(new_size))
         return {"backend_id": volume_id, "kind": "extend_disk", "request_id": disk.id}
 

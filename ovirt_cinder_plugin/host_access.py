@@ -44,7 +44,7 @@ class HostAccess:
     def prepare(self, storage_domain: Any, disk: Any, host: Any, vm: Any) -> dict[str, Any]:
         connection = self.disks.connection(storage_domain)
         connector = attachments.connector_for(host.name, host.address)
-        info = attachments.attach(connection, disk.backend_id or disk.id, connector)
+        info = attachments.attach(connection, disk.active_volume_id, connector)
         data = info["data"]
         if data.get("auth_enabled") and data.get("secret_uuid"):
             self._check_key(storage_domain, str(data["secret_uuid"]), info["attachment_id"], connection)

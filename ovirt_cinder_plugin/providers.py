@@ -1,6 +1,8 @@
 """The plugin's service layer for OpenStack volume providers and their authentication keys:
-what the REST views call. Adding a provider checks Keystone and Cinder first, then writes the
-provider and its ``cinder`` storage domain in one transaction, so that a refusal leaves no row.
+what the REST views call. Adding a provider, or changing its connection settings, checks Keystone
+and Cinder first (a connection that made one authenticated request), then writes the provider
+(with the Cinder v3 endpoint discovered from its URL) and, for an add, its ``cinder`` storage
+domain in one transaction, so that a refusal leaves no row written or changed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ovirt_cinder_plugin.cinder.connection import CinderConnection, CinderCredentials, connect
-from ovirt_cinder_plugin.cinder.errors import AuthenticationFailed, CinderError, ServiceUnreachable
+from ovirt_cinder_plugin.cinder.errors import (
+    AuthenticationFailed,
+    CinderError,
+    CinderServerError,
+    ServiceUnreachable,
+    TokenRefused,
+)
+from ovirt_cinder_plugin.cinder.volume_types import VolumeType, get_volume_type, list_volume_types
 from ovirt_cinder_plugin.connections import ConnectionCache
 from ovirt_cinder_plugin.db.models import AuthenticationKey, Provider
 
@@ -45,11 +54,22 @@ class ProviderRefused(Exception):
         return self.message
 
 
-def refusal_for(error: CinderError) -> ProviderRefused:
+def refusal_for(error: CinderError, requires_authentication: bool) -> ProviderRefused:
+    """How an add or an update answers when the provider's settings do not work: 400 naming the
+    field to change, or 502 when Keystone failed or Cinder answered with a server error (a retry
+    may succeed). Whatever answers at the URL, or nothing at all, is the URL's fault."""
     if isinstance(error, AuthenticationFailed):
         return ProviderRefused(400, f"authentication_url: {error}")
-    if isinstance(error, ServiceUnreachable):
+    if isinstance(error, ServiceUnreachable) and error.fields.get("service") == "Keystone":
         return ProviderRefused(502, str(error))
+    if isinstance(error, CinderServerError):
+        return ProviderRefused(502, str(error))
+    if isinstance(error, TokenRefused):
+        if not requires_authentication:
+            return ProviderRefused(
+                400, f"requires_authentication: {error} (this Cinder wants a Keystone token: set it to true)"
+            )
+        return ProviderRefused(400, f"authentication_url: {error} (a token of a Keystone this Cinder does not trust)")
     return ProviderRefused(400, f"url: {error}")
 
 
@@ -67,15 +87,18 @@ class ProviderService:
         return session
 
     # -- credentials --------------------------------------------------------------------
-    def credentials(self, provider: Provider) -> CinderCredentials:
+    def credentials(self, provider: Provider, url: str | None = None) -> CinderCredentials:
+        """The provider's credentials; Cinder is looked for at ``url``, by default at the stored
+        endpoint (at the provider's URL for a provider stored before endpoints were kept)."""
+        where = (provider.endpoint or provider.url) if url is None else url
         properties = json.loads(provider.properties or "{}")
         password = ""
         if provider.password_encrypted:
             password = self.services.secret_box.decrypt(provider.password_encrypted)
         if not provider.requires_authentication:
-            return CinderCredentials(url=provider.url, project_name=provider.tenant_name or "admin")
+            return CinderCredentials(url=where, project_name=provider.tenant_name or "admin")
         return CinderCredentials(
-            url=provider.url,
+            url=where,
             auth_url=provider.authentication_url,
             username=provider.username,
             password=password,
@@ -84,17 +107,30 @@ class ProviderService:
             project_domain_name=properties.get("project_domain_name", "Default"),
         )
 
-    def connection(self, provider: Provider) -> CinderConnection:
-        """A new connection: checks that the provider's settings work (add, update)."""
+    def check(self, provider: Provider) -> CinderConnection:
+        """Prove that the provider's settings work, as an add or an update must before writing:
+        Keystone accepts the credentials, version discovery finds Cinder v3 from the provider's
+        URL (as given, not the stored endpoint), and an authenticated request succeeds. Raises
+        ProviderRefused (see :func:`refusal_for`)."""
         try:
-            return self.connect(self.credentials(provider))
+            return self.connect(self.credentials(provider, url=provider.url))
         except CinderError as error:
-            raise refusal_for(error) from error
+            raise refusal_for(error, provider.requires_authentication) from error
 
     def cached_connection(self, provider: Provider) -> CinderConnection:
         """The provider's open connection (raises the boundary's CinderError when it cannot
         connect: the disk operations keep their own error mapping)."""
         return self.connections.get(provider, lambda: self.credentials(provider))
+
+    # -- volume types (live, from Cinder) -----------------------------------------------
+    def volume_types(self, provider: Provider) -> list[VolumeType]:
+        """Cinder's volume types, by name; the boundary's CinderError (with its ``status``) when
+        Cinder cannot be reached or refuses."""
+        return list_volume_types(self.cached_connection(provider))
+
+    def volume_type(self, provider: Provider, volume_type_id: str) -> VolumeType:
+        """One of Cinder's volume types; VolumeTypeNotFound (404) when Cinder has none of that id."""
+        return get_volume_type(self.cached_connection(provider), volume_type_id)
 
     # -- providers ----------------------------------------------------------------------
     def get(self, session: Session, provider_id: str) -> Provider:
@@ -120,7 +156,7 @@ class ProviderService:
                 raise ProviderRefused(409, f"name: an OpenStack volume provider named {data['name']!r} exists")
             provider = Provider(data_center_id=data_center.id, storage_domain_id="")
             self._apply(provider, data)
-            self.connection(provider)  # Keystone accepts the credentials and Cinder speaks v3
+            provider.endpoint = self.check(provider).endpoint
             domain = self.services.storage_domains.create(
                 session,
                 data_center_id=data_center.id,
@@ -134,7 +170,13 @@ class ProviderService:
             session.flush()
             domain.backend_ref = provider.id
             self._commit(session, provider.name)
-            LOG.info("added OpenStack volume provider %s (%s) at %s", provider.name, provider.id, provider.url)
+            LOG.info(
+                "added OpenStack volume provider %s (%s) at %s, Cinder v3 at %s",
+                provider.name,
+                provider.id,
+                provider.url or "the catalog's volumev3 endpoint",
+                provider.endpoint,
+            )
             return provider
 
     def update(self, provider_id: str, data: dict[str, Any]) -> Provider:
@@ -144,9 +186,12 @@ class ProviderService:
             provider = self.get(session, provider_id)
             if "name" in data and self._name_taken(session, data["name"], except_id=provider.id):
                 raise ProviderRefused(409, f"name: an OpenStack volume provider named {data['name']!r} exists")
-            self._apply(provider, data)
-            if CONNECTION_FIELDS & set(data):
-                self.connection(provider)
+            # Nothing reaches the database before the check has passed: a refused update leaves
+            # the row as it was (the session rolls the in-memory changes back when it closes).
+            with session.no_autoflush:
+                self._apply(provider, data)
+                if CONNECTION_FIELDS & set(data):
+                    provider.endpoint = self.check(provider).endpoint
             if "name" in data:
                 domain = self.services.storage_domains.by_backend_ref(session, STORAGE_DOMAIN_TYPE, provider.id)
                 if domain is not None:
@@ -203,6 +248,10 @@ class ProviderService:
             ]
             if missing:
                 raise ProviderRefused(400, f"{missing[0]}: required when requires_authentication is true")
+        elif not provider.url:
+            raise ProviderRefused(
+                400, "url: required when requires_authentication is false (only Keystone's catalog can name Cinder)"
+            )
 
     @staticmethod
     def _commit(session: Session, name: str) -> None:

@@ -18,9 +18,8 @@ from ovirt_cinder_plugin.api.schemas import (
     dict_to_properties,
     provider_reference,
 )
-from ovirt_cinder_plugin.cinder.errors import CinderError
-from ovirt_cinder_plugin.cinder.volume_types import VolumeType, VolumeTypeNotFound, get_volume_type, list_volume_types
-from ovirt_cinder_plugin.providers import ProviderRefused, ProviderService, refusal_for
+from ovirt_cinder_plugin.cinder.volume_types import VolumeType
+from ovirt_cinder_plugin.providers import ProviderService
 
 
 def volume_type_document(provider: Any, volume_type: VolumeType) -> dict[str, Any]:
@@ -41,6 +40,7 @@ def create_blueprint(services: Any, providers: ProviderService) -> Any:
         __name__,
         url_prefix=PROVIDERS_PATH,
         description="OpenStack volume providers (Cinder)",
+        administrative=True,  # providers, their keys and volume types: changed by administrators only
     )
 
     @blp.route("")
@@ -87,11 +87,7 @@ def create_blueprint(services: Any, providers: ProviderService) -> Any:
             """List the provider's Cinder volume types (live)"""
             with providers.session() as session:
                 provider = providers.get(session, provider_id)
-                try:
-                    connection = providers.cached_connection(provider)
-                    return [volume_type_document(provider, t) for t in list_volume_types(connection)]
-                except CinderError as error:
-                    raise refusal_for(error) from error
+                return [volume_type_document(provider, t) for t in providers.volume_types(provider)]
 
     @blp.route("/<string:provider_id>/volumetypes/<string:volume_type_id>")
     class VolumeTypeByIdViews(MethodView):
@@ -100,13 +96,7 @@ def create_blueprint(services: Any, providers: ProviderService) -> Any:
             """Get one of the provider's Cinder volume types"""
             with providers.session() as session:
                 provider = providers.get(session, provider_id)
-                try:
-                    connection = providers.cached_connection(provider)
-                    return volume_type_document(provider, get_volume_type(connection, volume_type_id))
-                except VolumeTypeNotFound as error:
-                    raise ProviderRefused(404, str(error)) from error
-                except CinderError as error:
-                    raise refusal_for(error) from error
+                return volume_type_document(provider, providers.volume_type(provider, volume_type_id))
 
     @blp.route("/<string:provider_id>/authenticationkeys")
     class KeyViews(MethodView):

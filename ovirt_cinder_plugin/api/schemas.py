@@ -60,6 +60,13 @@ def dict_to_properties(values: dict[str, str]) -> dict[str, Any] | None:
     return {"property": [{"name": k, "value": v} for k, v in sorted(values.items())]}
 
 
+def _validate_cinder_url(value: str) -> None:
+    if value:
+        ma.validate.URL(schemes={"http", "https"}, require_tld=False)(value)
+        return
+    # an empty URL is the catalog's endpoint: the service checks that Keystone is configured
+
+
 class ProviderSchema(Strict):
     xml_element = "openstack_volume_provider"
     xml_collection = "openstack_volume_providers"
@@ -74,7 +81,12 @@ class ProviderSchema(Strict):
         ],
     )
     description = ma.fields.String(validate=ma.validate.Length(max=4000))
-    url = ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    url = ma.fields.String(
+        required=True,
+        validate=_validate_cinder_url,
+        metadata={"description": "Cinder's URL as oVirt users enter it (http://host:8776), or its /v3 or "
+                  "/v3/{project_id} endpoint; empty: the volumev3 endpoint of Keystone's catalog"},
+    )  # fmt: skip
     requires_authentication = ma.fields.Boolean()
     username = ma.fields.String(validate=ma.validate.Length(max=255))
     password = ma.fields.String(load_only=True, validate=ma.validate.Length(max=1024))

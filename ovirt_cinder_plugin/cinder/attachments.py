@@ -15,13 +15,14 @@ from typing import Any
 
 from cinderclient import exceptions as cinder_exceptions
 
-from ovirt_cinder_plugin.cinder.calls import cinder_errors
-from ovirt_cinder_plugin.cinder.connection import CinderConnection
+from ovirt_cinder_plugin.cinder.calls import boundary
+from ovirt_cinder_plugin.cinder.credentials import CinderConnection
 
 SECRET_KEYS = frozenset({"keyring", "key", "secret", "auth_password"})
 TOP_LEVEL_KEYS = frozenset({"driver_volume_type", "attachment_id"})
 
 
+@boundary
 def connector_for(host_name: str, address: str) -> dict[str, Any]:
     """os-brick's connector properties of a hypervisor, as far as RBD needs them."""
     return {
@@ -34,6 +35,7 @@ def connector_for(host_name: str, address: str) -> dict[str, Any]:
     }
 
 
+@boundary
 def nested(flat: dict[str, Any], attachment_id: str) -> dict[str, Any]:
     """``{"driver_volume_type", "data", "attachment_id"}`` from the flat answer, with every key
     that could carry key material left out."""
@@ -45,26 +47,26 @@ def nested(flat: dict[str, Any], attachment_id: str) -> dict[str, Any]:
     }
 
 
+@boundary
 def attach(connection: CinderConnection, volume_id: str, connector: dict[str, Any]) -> dict[str, Any]:
     """Create and complete an attachment; the volume is ``in-use`` afterwards."""
-    with cinder_errors(connection):
-        created = connection.client.attachments.create(volume_id, connector, instance_id=None, mode="rw")
-        attachment = created if isinstance(created, dict) else created.to_dict()  # cinderclient answers a dict
-        attachment_id = str(attachment["id"])
-        info = dict(attachment.get("connection_info") or {})
-        try:
-            connection.client.attachments.complete(attachment_id)
-        except Exception:
-            connection.client.attachments.delete(attachment_id)  # never leave the volume reserved
-            raise
+    created = connection.client.attachments.create(volume_id, connector, instance_id=None, mode="rw")
+    attachment = created if isinstance(created, dict) else created.to_dict()  # cinderclient answers a dict
+    attachment_id = str(attachment["id"])
+    info = dict(attachment.get("connection_info") or {})
+    try:
+        connection.client.attachments.complete(attachment_id)
+    except Exception:
+        connection.client.attachments.delete(attachment_id)  # never leave the volume reserved
+        raise
     return nested(info, attachment_id)
 
 
+@boundary
 def detach(connection: CinderConnection, attachment_id: str) -> bool:
     """Delete the attachment; False when it was gone already (releasing twice is no error)."""
-    with cinder_errors(connection):
-        try:
-            connection.client.attachments.delete(attachment_id)
-        except cinder_exceptions.NotFound:
-            return False
+    try:
+        connection.client.attachments.delete(attachment_id)
+    except cinder_exceptions.NotFound:
+        return False
     return True

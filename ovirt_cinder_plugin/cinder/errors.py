@@ -49,6 +49,19 @@ class UnsupportedApi(CinderError):
     template = "Cinder at {url} does not support the API the plugin needs: {cause}"
 
 
+class NoCinderApi(UnsupportedApi):
+    """Version discovery found no Cinder v3 API at (or from) a URL; ``found`` says what answered."""
+
+    template = "no Cinder v3 API at {url} (found: {found})"
+
+
+class TokenRefused(CinderError):
+    """Cinder answered 401: it does not accept the provider's token (a Keystone it does not trust,
+    or no token at all for a provider without authentication)."""
+
+    template = "Cinder at {url} refused the provider's token: {cause}"
+
+
 class CinderRefused(CinderError):
     """Cinder answered a request with a 4xx: it will refuse it again until the request changes."""
 
@@ -85,3 +98,10 @@ class VolumeTypeUnknown(CinderRefused):
 
     template = "openstack_volume_type: Cinder has no volume type {volume_type!r}"
     status = 400
+
+
+class VolumeTypeNotFound(CinderRefused):
+    """Cinder has no volume type of that id (or hides it from the provider's project)."""
+
+    template = "Cinder has no volume type {volume_type_id}"
+    status = 404

@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 import sys
 
+from ovirt_cinder_plugin.cinder.calls import boundary
 from ovirt_cinder_plugin.cinder.connection import CinderCredentials, connect
 from ovirt_cinder_plugin.cinder.errors import CinderError
+from ovirt_cinder_plugin.cinder.volume_types import list_volume_types
 
 
+@boundary
 def credentials_from_environment(env: dict[str, str]) -> CinderCredentials:
     return CinderCredentials(
         url=env.get("OVIRT_STACK_CINDER_URL") or env.get("OS_VOLUME_URL", ""),
@@ -29,20 +32,21 @@ def credentials_from_environment(env: dict[str, str]) -> CinderCredentials:
     )
 
 
+@boundary
 def main() -> int:
     credentials = credentials_from_environment(dict(os.environ))
     try:
         connection = connect(credentials)
-        volume_types = connection.client.volume_types.list()
+        volume_types = list_volume_types(connection)
     except CinderError as error:
         print(f"probe: {error}", file=sys.stderr)
         return 1
-    print(f"Cinder at {credentials.url or 'the Keystone catalog endpoint'}")
+    print(f"Cinder at {connection.endpoint} (found from {credentials.url or 'the Keystone catalog'})")
     print(
         f"  API v3, microversions {connection.server_min_version}..{connection.server_max_version}, "
         f"using {connection.microversion}"
     )
-    for volume_type in sorted(volume_types, key=lambda t: t.name):
+    for volume_type in volume_types:
         print(f"  volume type {volume_type.name:12} {volume_type.id}  {volume_type.extra_specs}")
     return 0
 

@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ovirt_cinder_plugin.cinder.calls import cinder_errors, supports
-from ovirt_cinder_plugin.cinder.connection import CinderConnection
+from ovirt_cinder_plugin.cinder.calls import boundary, cinder_errors, supports
+from ovirt_cinder_plugin.cinder.credentials import CinderConnection
 from ovirt_cinder_plugin.cinder.errors import CinderError, CinderRefused, VolumeTypeUnknown
 
 LOG = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class Demand:
     volume_type: str | None = None
 
 
+@boundary
 def check_quota(
     connection: CinderConnection,
     *,
@@ -54,20 +55,20 @@ def check_quota(
     Raises CinderError when Cinder cannot tell (unreachable, refused), VolumeTypeUnknown for a
     type Cinder does not have.
     """
-    with cinder_errors(connection):
-        project_id = _project_id(connection)
-        quota_set = connection.client.quotas.get(project_id, usage=True)
-        type_name = volume_type_name(connection, volume_type)
+    project_id = _project_id(connection)
+    quota_set = connection.client.quotas.get(project_id, usage=True)
+    type_name = volume_type_name(connection, volume_type)
     return verdict(project_id, quota_set.to_dict(), operation, size_gib, count, type_name)
 
 
+@boundary
 def read_usage(connection: CinderConnection) -> tuple[str, dict[str, Any]]:
     """(project id, its quota set with usage: ``{quota: {limit, in_use, reserved}}``)."""
-    with cinder_errors(connection):
-        project_id = _project_id(connection)
-        return project_id, connection.client.quotas.get(project_id, usage=True).to_dict()
+    project_id = _project_id(connection)
+    return project_id, connection.client.quotas.get(project_id, usage=True).to_dict()
 
 
+@boundary
 def verdict(
     project_id: str,
     usage: dict[str, Any],
@@ -84,6 +85,7 @@ def verdict(
     return {"allowed": True, "limit": None, "message": None, "in_use": None, "requested": None, "maximum": None}
 
 
+@boundary
 def demands(operation: Literal["create", "extend"], size_gib: int, count: int, type_name: str | None) -> list[Demand]:
     """What the request adds to each quota it touches."""
     if operation not in ("create", "extend"):
@@ -110,6 +112,7 @@ def _project_id(connection: CinderConnection) -> str:
     return str(project_id)
 
 
+@boundary
 def volume_type_name(connection: CinderConnection, volume_type: str | None) -> str | None:
     """The name Cinder's per-type quotas use; None when the default type cannot be known."""
     if volume_type is None:

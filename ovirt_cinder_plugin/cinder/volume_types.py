@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from cinderclient import exceptions as cinder_exceptions
 
-from ovirt_cinder_plugin.cinder.connection import CinderConnection
-from ovirt_cinder_plugin.cinder.errors import CinderError
+from ovirt_cinder_plugin.cinder.calls import boundary
+from ovirt_cinder_plugin.cinder.credentials import CinderConnection
+from ovirt_cinder_plugin.cinder.errors import VolumeTypeNotFound
 
-
-class VolumeTypeNotFound(CinderError):
-    template = "Cinder has no volume type {volume_type_id}"
+__all__ = ["VolumeType", "VolumeTypeNotFound", "get_volume_type", "list_volume_types"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +30,15 @@ def _plain(volume_type: object) -> VolumeType:
     )
 
 
+@boundary
 def list_volume_types(connection: CinderConnection) -> list[VolumeType]:
+    """The volume types the provider's project sees, by name."""
     return sorted((_plain(t) for t in connection.client.volume_types.list()), key=lambda t: t.name)
 
 
+@boundary
 def get_volume_type(connection: CinderConnection, volume_type_id: str) -> VolumeType:
+    """One volume type; VolumeTypeNotFound (404) when Cinder has none of that id."""
     try:
         return _plain(connection.client.volume_types.get(volume_type_id))
     except cinder_exceptions.NotFound as error:

@@ -19,8 +19,8 @@ from typing import Any
 
 from cinderclient import exceptions as cinder_exceptions
 
-from ovirt_cinder_plugin.cinder.calls import cinder_errors, supports
-from ovirt_cinder_plugin.cinder.connection import CinderConnection
+from ovirt_cinder_plugin.cinder.calls import boundary, cinder_errors, supports
+from ovirt_cinder_plugin.cinder.credentials import CinderConnection
 from ovirt_cinder_plugin.cinder.errors import (
     CinderError,
     SizeNotRepresentable,
@@ -43,6 +43,7 @@ DELETING_STATUSES = frozenset({"deleting"})
 MESSAGES_MICROVERSION = "3.5"
 
 
+@boundary
 def size_in_gib(size_bytes: int, field: str = "provisioned_size") -> int:
     """The whole number of GiB of a size in bytes; Cinder cannot size a volume otherwise.
 
@@ -54,6 +55,7 @@ def size_in_gib(size_bytes: int, field: str = "provisioned_size") -> int:
     return size_bytes // GIB
 
 
+@boundary
 def create_volume(
     connection: CinderConnection,
     *,
@@ -73,23 +75,22 @@ def create_volume(
     filtered list request) is skipped. ``volume_type`` is a name or an id (Cinder accepts both);
     None is Cinder's default type.
     """
-    with cinder_errors(connection):
-        existing = _volume_of_request(connection, request_id) if resuming else None
-        if existing is not None:
-            LOG.info("volume %s already exists for request %s", existing, request_id)
-            return existing
-        try:
-            volume = connection.client.volumes.create(
-                size_gib,
-                name=name,
-                description=description,
-                volume_type=volume_type,
-                metadata={REQUEST_ID_KEY: request_id, DOMAIN_KEY: storage_domain_id},
-            )
-        except (cinder_exceptions.NotFound, cinder_exceptions.BadRequest) as error:
-            if _names_missing_volume_type(error):
-                raise VolumeTypeUnknown(volume_type=volume_type) from error
-            raise
+    existing = _volume_of_request(connection, request_id) if resuming else None
+    if existing is not None:
+        LOG.info("volume %s already exists for request %s", existing, request_id)
+        return existing
+    try:
+        volume = connection.client.volumes.create(
+            size_gib,
+            name=name,
+            description=description,
+            volume_type=volume_type,
+            metadata={REQUEST_ID_KEY: request_id, DOMAIN_KEY: storage_domain_id},
+        )
+    except (cinder_exceptions.NotFound, cinder_exceptions.BadRequest) as error:
+        if _names_missing_volume_type(error):
+            raise VolumeTypeUnknown(volume_type=volume_type) from error
+        raise
     LOG.info("creating volume %s (%d GiB, type %s) for request %s", volume.id, size_gib, volume_type, request_id)
     return str(volume.id)
 
@@ -116,23 +117,23 @@ def _names_missing_volume_type(error: cinder_exceptions.ClientException) -> bool
     return "volume type" in text and "not found" in text
 
 
+@boundary
 def delete_volume(connection: CinderConnection, volume_id: str) -> None:
     """Start deleting a volume; a volume that is gone or already being deleted is fine.
 
     Cinder answers 400 both for a volume it will not delete (snapshots, attached, busy) and for
     one it is already deleting, so a 400 is followed by a look at the volume to tell them apart.
     """
-    with cinder_errors(connection):
-        try:
-            connection.client.volumes.delete(volume_id)
-        except cinder_exceptions.NotFound:
-            LOG.info("volume %s is already gone", volume_id)
+    try:
+        connection.client.volumes.delete(volume_id)
+    except cinder_exceptions.NotFound:
+        LOG.info("volume %s is already gone", volume_id)
+        return
+    except cinder_exceptions.BadRequest as error:
+        if _is_going(connection, volume_id):
+            LOG.info("volume %s is already being deleted", volume_id)
             return
-        except cinder_exceptions.BadRequest as error:
-            if _is_going(connection, volume_id):
-                LOG.info("volume %s is already being deleted", volume_id)
-                return
-            raise VolumeInUse(volume_id=volume_id, cause=error.message) from error
+        raise VolumeInUse(volume_id=volume_id, cause=error.message) from error
     LOG.info("deleting volume %s", volume_id)
 
 
@@ -144,6 +145,7 @@ def _is_going(connection: CinderConnection, volume_id: str) -> bool:
     return str(volume.status) in DELETING_STATUSES
 
 
+@boundary
 def extend_volume(connection: CinderConnection, volume_id: str, new_size_gib: int) -> None:
     """Start growing a volume to ``new_size_gib``; nothing is sent when it is, or is becoming, that big.
 
@@ -151,15 +153,15 @@ def extend_volume(connection: CinderConnection, volume_id: str, new_size_gib: in
     repeated extend must not reach it. Attached volumes are extended too: the negotiated
     microversion is at least 3.42.
     """
-    with cinder_errors(connection):
-        volume = connection.client.volumes.get(volume_id)
-        if str(volume.status) == "extending" or int(volume.size) >= new_size_gib:
-            LOG.info("volume %s: %s, %s GiB, not extended to %d", volume_id, volume.status, volume.size, new_size_gib)
-            return
-        connection.client.volumes.extend(volume_id, new_size_gib)
+    volume = connection.client.volumes.get(volume_id)
+    if str(volume.status) == "extending" or int(volume.size) >= new_size_gib:
+        LOG.info("volume %s: %s, %s GiB, not extended to %d", volume_id, volume.status, volume.size, new_size_gib)
+        return
+    connection.client.volumes.extend(volume_id, new_size_gib)
     LOG.info("extending volume %s from %s to %d GiB", volume_id, volume.size, new_size_gib)
 
 
+@boundary
 def operation_states(
     connection: CinderConnection, storage_domain_id: str, handles: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -176,10 +178,7 @@ def operation_states(
         if handle["kind"] not in OPERATION_KINDS:
             raise ValueError(f"unknown operation kind {handle['kind']!r}")
     wanted = {str(handle["backend_id"]) for handle in handles}
-    with cinder_errors(connection):
-        listed = connection.client.volumes.list(
-            detailed=True, search_opts={"metadata": {DOMAIN_KEY: storage_domain_id}}
-        )
+    listed = connection.client.volumes.list(detailed=True, search_opts={"metadata": {DOMAIN_KEY: storage_domain_id}})
     volumes = {str(volume.id): volume for volume in listed if str(volume.id) in wanted}
     reasons: dict[str, str] = {}
     return [_operation_state(connection, handle, volumes.get(str(handle["backend_id"])), reasons) for handle in handles]

@@ -39,7 +39,13 @@ class Provider(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(128), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The URL as the administrator gave it (Cinder's root, /v3, /v3/{project_id}, or empty for the
+    # catalog's volumev3 endpoint); shown back unchanged.
     url: Mapped[str] = mapped_column(String(2048))
+    # The Cinder v3 endpoint that version discovery found from ``url`` when the provider was last
+    # added or had its connection settings changed: where every request of the plugin goes. Empty
+    # only for a provider stored before it was kept (found again from ``url`` at each connection).
+    endpoint: Mapped[str] = mapped_column(String(2048), default="", server_default="")
     requires_authentication: Mapped[bool] = mapped_column(Boolean, default=False)
     username: Mapped[str] = mapped_column(String(255), default="")
     password_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
