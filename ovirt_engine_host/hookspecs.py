@@ -143,9 +143,11 @@ class DiskView(Protocol):
         """The backend volume type asked for (a Cinder volume type name or id), or ``None``."""
 
     @property
-    def backend_id(self) -> str | None:
-        """The backend's id of the disk (the Cinder volume id), ``None`` until a create or clone
-        handle was persisted."""
+    def active_volume_id(self) -> str | None:
+        """The backend volume the disk runs on now (oVirt's ``image_id``; the disk's id is its
+        image group): every operation on the disk's data acts on it. It is the volume the disk
+        was created with until a preview, a commit or a stateless run puts the disk on another
+        one; ``None`` only before the create's handle was persisted."""
 
     @property
     def storage_domain_id(self) -> str:
@@ -577,7 +579,7 @@ def ovirt_engine_delete_disk(
     Stops at first non-None result, see firstresult.
 
     :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
-    :param disk: The disk; reads ``id`` and ``backend_id`` (when ``None``, the implementation looks
+    :param disk: The disk; reads ``id`` and ``active_volume_id`` (when ``None``, the implementation looks
         the volume up by the disk id it was tagged with).
     :param services: The engine's service facade (:class:`PluginServices`, the object
         :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
@@ -606,7 +608,7 @@ def ovirt_engine_extend_disk(
     Stops at first non-None result, see firstresult.
 
     :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
-    :param disk: The disk; reads ``id``, ``backend_id``, ``provisioned_size`` (the current size).
+    :param disk: The disk; reads ``id``, ``active_volume_id``, ``provisioned_size`` (the current size).
     :param new_size: The new size in bytes, larger than ``disk.provisioned_size``; a backend with
         coarser sizes rounds up (the poll's ``actual_size`` tells the size reached).
     :param services: The engine's service facade (:class:`PluginServices`, the object
@@ -791,7 +793,7 @@ def ovirt_engine_prepare_disk(
     removed from ``data``.
 
     :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
-    :param disk: The disk; reads ``id``, ``backend_id``.
+    :param disk: The disk; reads ``id``, ``active_volume_id``.
     :param host: The host the VM runs on; reads ``id``, ``name``, ``address`` (the backend's
         connector: Cinder's attachment is made for this host).
     :param vm: The VM; reads ``id``, ``name`` (the Cinder plugin does not bind its attachments to
@@ -824,7 +826,7 @@ def ovirt_engine_release_disk(
     Stops at first non-None result, see firstresult. Idempotent: releasing twice is no error.
 
     :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
-    :param disk: The disk; reads ``id``, ``backend_id``.
+    :param disk: The disk; reads ``id``, ``active_volume_id``.
     :param host: The host the VM ran on; reads ``id``, ``name``, ``address``.
     :param vm: The VM; reads ``id``, ``name``.
     :param connection: The :class:`ConnectionInfo` that ``prepare_disk`` returned for this run

@@ -37,6 +37,7 @@ class DiskSchema(ResourceSchema, DropsEmpty):
     collection_path = "/api/disks"
 
     name = ma.fields.Function(lambda disk: disk.alias, dump_only=True)
+    image_id = ma.fields.String(attribute="active_volume_id", dump_only=True)  # the volume it runs on now
     alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255), load_default="disk")
     description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
     storage_domain = ma.fields.Method("reference_domain", deserialize="load_domain")

@@ -74,7 +74,7 @@ class CreateDisk(DiskOperation):
 
     def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
         disk = self.planned_disk(command)
-        disk.id = disk.backend_id = handle["backend_id"]
+        disk.id = disk.active_volume_id = handle["backend_id"]
         session.add(disk)
         command.entity_id = disk.id
 

@@ -103,7 +103,9 @@ class Disk(Base):
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)
     interface: Mapped[str] = mapped_column(String(20), default="virtio")
     volume_type: Mapped[str | None] = mapped_column(String(255), default=None)
-    backend_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # The backend volume the disk runs on now (oVirt's image_id); the disk's id stays the id of
+    # the volume it was created with (oVirt's image group id) whatever volume it runs on later.
+    active_volume_id: Mapped[str] = mapped_column(String(255))
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
