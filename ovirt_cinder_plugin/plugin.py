@@ -8,22 +8,36 @@ from __future__ import annotations
 
 from typing import Any
 
-import pluggy
 from sqlalchemy import MetaData
 
 from ovirt_cinder_plugin.disks import DiskOperations
+from ovirt_cinder_plugin.hostside import rbd_disks
+from ovirt_cinder_plugin.hostside.install import hook_scripts
 from ovirt_cinder_plugin.runtime import runtime_for
+from ovirt_engine_host.contract import StorageDomainType, hookimpl
 
-PROJECT_NAME = "ovirt_engine"
 STORAGE_DOMAIN_TYPE = "cinder"
-
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+GiB = 1024**3
 
 
 @hookimpl
-def ovirt_engine_storage_domain_types() -> list[dict[str, str]]:
-    # oVirt 3.6 showed a Cinder domain as <type>volume</type> with <storage><type>cinder</type>
-    return [{"name": STORAGE_DOMAIN_TYPE, "ovirt_type": "volume", "storage_type": "cinder"}]
+def ovirt_engine_storage_domain_types() -> list[StorageDomainType]:
+    return [
+        {
+            "name": STORAGE_DOMAIN_TYPE,
+            # oVirt 3.6 showed a Cinder domain as <type>volume</type>, <storage><type>cinder</type>
+            "ovirt_type": "volume",
+            "storage_type": "cinder",
+            "disks": {
+                "formats": ["raw"],
+                "size_granularity": GiB,
+                "size_rule": "Cinder volumes are sized in whole GiB",
+                "shareable": False,  # multi-attach Cinder volumes are not supported (yet)
+                "extra_fields": ["openstack_volume_type"],
+            },
+            "host": {"custom_property": rbd_disks.CUSTOM_PROPERTY, "hooks_dir": str(hook_scripts())},
+        }
+    ]
 
 
 @hookimpl

@@ -27,7 +27,7 @@ from ovirt_cinder_plugin.cinder.errors import (
 )
 from ovirt_cinder_plugin.cinder.volume_types import VolumeType, get_volume_type, list_volume_types
 from ovirt_cinder_plugin.connections import ConnectionCache
-from ovirt_cinder_plugin.db.models import AuthenticationKey, Provider
+from ovirt_cinder_plugin.db.models import AuthenticationKey, Provider, new_id
 
 LOG = logging.getLogger(__name__)
 
@@ -154,21 +154,19 @@ class ProviderService:
         with self.session() as session:
             if self._name_taken(session, data["name"]):
                 raise ProviderRefused(409, f"name: an OpenStack volume provider named {data['name']!r} exists")
-            provider = Provider(data_center_id=data_center.id, storage_domain_id="")
+            provider = Provider(id=new_id(), data_center_id=data_center.id)
             self._apply(provider, data)
             provider.endpoint = self.check(provider).endpoint
-            domain = self.services.storage_domains.create(
+            # the engine writes its domain, in this transaction: both commit or neither does
+            self.services.storage_domains.create(
                 session,
                 data_center_id=data_center.id,
                 name=provider.name,
                 type=STORAGE_DOMAIN_TYPE,
-                backend_ref="",
+                backend_ref=provider.id,
                 description=f"Cinder volumes of the OpenStack volume provider {provider.name}",
             )
-            provider.storage_domain_id = domain.id
             session.add(provider)
-            session.flush()
-            domain.backend_ref = provider.id
             self._commit(session, provider.name)
             LOG.info(
                 "added OpenStack volume provider %s (%s) at %s, Cinder v3 at %s",
@@ -195,7 +193,7 @@ class ProviderService:
             if "name" in data:
                 domain = self.services.storage_domains.by_backend_ref(session, STORAGE_DOMAIN_TYPE, provider.id)
                 if domain is not None:
-                    domain.name = provider.name
+                    self.services.storage_domains.rename(session, domain, provider.name)
             self._commit(session, provider.name)
             self.connections.forget(provider.id)
             return provider
@@ -204,9 +202,7 @@ class ProviderService:
         with self.session() as session:
             provider = self.get(session, provider_id)
             domain = self.services.storage_domains.by_backend_ref(session, STORAGE_DOMAIN_TYPE, provider.id)
-            # an engine without disk entities has no disks to lose
-            count_disks = getattr(self.services, "disks_on_storage_domain", None)
-            disks = count_disks(domain.id) if (domain is not None and count_disks) else 0
+            disks = self.services.disks_on_storage_domain(domain.id) if domain is not None else 0
             if disks and not force:
                 raise ProviderRefused(409, f"the provider's storage domain still has {disks} disk(s); use force=true")
             session.delete(provider)
@@ -309,7 +305,5 @@ class ProviderService:
         self._keys_changed(data_center_id)
 
     def _keys_changed(self, data_center_id: str) -> None:
-        """Active hosts get the new keys now (an engine without hosts offers no such service)."""
-        notify = getattr(self.services, "host_secrets_changed", None)
-        if notify is not None:
-            notify(data_center_id)
+        """Active hosts get the new keys now."""
+        self.services.host_secrets_changed(data_center_id)

@@ -1,41 +1,28 @@
 """The plugin's state for one engine application: its provider service, its Cinder connections
 and its disk operations, built on first use from the engine's ``services`` object.
 
-Several engine applications may live in one process (tests, tools); the plugin module is shared
-by all of them, so nothing is kept in module globals but this registry, keyed by the identity of
-each application's ``services`` and dropped with it.
+Several engine applications may live in one process (tests, tools) and the plugin module is
+shared by all of them, so the state is kept by each application's engine, registered under the
+plugin's name (``services.extension``), never in this module.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from typing import Any
-
-from ovirt_cinder_plugin.connections import ConnectionCache
 from ovirt_cinder_plugin.disks import DiskOperations
 from ovirt_cinder_plugin.host_access import HostAccess
 from ovirt_cinder_plugin.providers import ProviderService
+from ovirt_engine_host.contract import PluginServices
 
-_RUNTIMES: dict[int, PluginRuntime] = {}
-_LOCK = threading.Lock()
+EXTENSION_NAME = "cinder"
 
 
 class PluginRuntime:
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: PluginServices) -> None:
         self.providers = ProviderService(services)
         self.disks = DiskOperations(self.providers)
         self.host_access = HostAccess(self.disks)
 
 
-def runtime_for(services: Any) -> PluginRuntime:
-    key = id(services)
-    with _LOCK:
-        runtime = _RUNTIMES.get(key)
-        if runtime is None:
-            runtime = _RUNTIMES[key] = PluginRuntime(services)
-            weakref.finalize(services, _RUNTIMES.pop, key, None)
-        return runtime
-
-
-__all__ = ["ConnectionCache", "PluginRuntime", "runtime_for"]
+def runtime_for(services: PluginServices) -> PluginRuntime:
+    runtime: PluginRuntime = services.extension(EXTENSION_NAME, lambda: PluginRuntime(services))
+    return runtime

@@ -60,6 +60,23 @@ def db_upgrade(config: EngineConfig) -> None:
     click.echo(f"database at head: {', '.join(heads)}")
 
 
+@db.command("check")
+@click.pass_obj
+def db_check(config: EngineConfig) -> None:
+    """Compare the database with the engine's and every plugin's models (exit 1 on a difference)."""
+    from ovirt_engine_host.database import make_engine, schema_differences
+    from ovirt_engine_host.db.models import Base
+    from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
+
+    hooks = EngineHooks(build_plugin_manager(config.disabled_plugins))
+    differences = schema_differences(make_engine(config.effective_database_url), [Base.metadata, *hooks.db_metadata()])
+    for difference in differences:
+        click.echo(difference)
+    if differences:
+        raise click.ClickException(f"the database differs from the models in {len(differences)} place(s)")
+    click.echo("the database matches the models of the engine and its plugins")
+
+
 @main.command("create-user")
 @click.argument("name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="OVIRT_ENGINE_NEW_PASSWORD")

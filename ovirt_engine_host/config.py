@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 DEFAULT_STATE_DIR = Path(os.environ.get("OVIRT_ENGINE_STATE_DIR", "/var/lib/ovirt-engine-host"))
-
-
-def default_hooks_dir() -> Path:
-    """The VDSM hook scripts the host agent runs: the package's, as installed with it
-    (``share/ovirt-cinder-plugin/vdsm_hooks``), or the source tree's."""
-    installed = Path(sys.prefix) / "share" / "ovirt-cinder-plugin" / "vdsm_hooks"
-    source = Path(__file__).resolve().parent.parent / "vdsm_hooks"
-    return source if source.is_dir() else installed
 
 
 @dataclass(frozen=True)
@@ -57,8 +48,9 @@ class PollerSettings:
 @dataclass(frozen=True)
 class EngineConfig:
     """``database_url`` empty means SQLite in ``state_dir/engine.db``; PostgreSQL by URL
-    (``postgresql+psycopg://user@host/db``). ``hooks_dir`` holds the VDSM hook scripts the host
-    agent runs; ``hook_pythonpath`` is their ``PYTHONPATH``: the host agent runs on the engine's
+    (``postgresql+psycopg://user@host/db``). The VDSM hook scripts the host agent runs are the
+    plugins' (each storage-domain type names its directory); ``hook_pythonpath`` is their
+    ``PYTHONPATH``: the host agent runs on the engine's
     machine, where the plugins' host-side modules are importable from the engine's installation
     (on a VDSM hypervisor the package is installed instead)."""
 
@@ -67,7 +59,6 @@ class EngineConfig:
     max_body_bytes: int = 1024 * 1024
     disabled_plugins: tuple[str, ...] = ()
     poller: PollerSettings = field(default_factory=lambda: PollerSettings())
-    hooks_dir: Path = field(default_factory=default_hooks_dir)
     hook_pythonpath: str = str(Path(__file__).resolve().parent.parent)
     flask: dict[str, Any] = field(default_factory=dict)
 
@@ -86,7 +77,6 @@ class EngineConfig:
             "database_url": os.environ.get("OVIRT_ENGINE_DATABASE_URL", ""),
             "disabled_plugins": tuple(p for p in os.environ.get("OVIRT_ENGINE_DISABLED_PLUGINS", "").split(",") if p),
             "poller": PollerSettings.from_environment(),
-            "hooks_dir": Path(os.environ.get("OVIRT_ENGINE_HOOKS_DIR") or default_hooks_dir()),
             "hook_pythonpath": os.environ.get("OVIRT_ENGINE_HOOK_PYTHONPATH") or cls.hook_pythonpath,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "migrations"
@@ -58,3 +61,36 @@ def upgrade(engine: Engine, plugin_version_dirs: Iterable[str] = ()) -> list[str
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
     return sorted(ScriptDirectory.from_config(config).get_heads())
+
+
+def schema_differences(engine: Engine, metadatas: Iterable[MetaData]) -> list[str]:
+    """How the database differs from the tables the engine's and the plugins' models declare
+    (``db check``; empty when every migration matches its models).
+
+    Each metadata is compared on its own, so another's tables, and a plugin's foreign keys to
+    engine tables (made by its migration; its models do not declare engine tables), are not
+    differences."""
+    metadatas = list(metadatas)
+    differences: list[str] = []
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        for metadata in metadatas:
+            others = {name for other in metadatas if other is not metadata for name in other.tables}
+            others.add("alembic_version")
+            differences += [repr(d) for d in compare_metadata(context, metadata) if not _elsewhere(d, others)]
+    return differences
+
+
+def _elsewhere(difference: Any, other_tables: set[str]) -> bool:
+    """A difference that is another metadata's business: its tables, their indexes, and foreign
+    keys to its tables."""
+    if not isinstance(difference, tuple) or not difference:
+        return False
+    kind, item = difference[0], difference[1]
+    if kind == "remove_table":
+        return bool(item.name in other_tables)
+    if kind == "remove_index":
+        return bool(item.table.name in other_tables)
+    if kind == "remove_fk":
+        return bool(item.referred_table.name in other_tables)
+    return False

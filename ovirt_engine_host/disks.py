@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ovirt_engine_host import disk_rules
 from ovirt_engine_host.commands import clock
 from ovirt_engine_host.commands.jobs import start_job
 from ovirt_engine_host.db.models import Command, Disk, DiskAttachment, Job, StorageDomain, Vm
@@ -76,6 +77,7 @@ class DiskService:
         with self.session() as session:
             domain = self.storage_domain(session, storage_domain)
             spec = {**spec, "storage_domain_id": domain.id, "owner_id": owner_id}
+            disk_rules.check_new_disk(disk_rules.registered_type(self.state.hooks, domain.type), spec)
             self.check_quota(domain, QuotaRequest("create", spec["provisioned_size"], spec.get("volume_type"), 1))
             request_id = str(uuid.uuid4())
             job = start_job(session, f"Adding Disk {spec['alias']}", owner_id, "Creating the volume")
@@ -121,6 +123,7 @@ class DiskService:
                 )
             if extend:
                 domain = self.storage_domain(session, {"id": disk.storage_domain_id})
+                disk_rules.check_size(disk_rules.registered_type(self.state.hooks, domain.type), new_size)
                 self.check_quota(domain, QuotaRequest("extend", new_size - disk.provisioned_size, disk.volume_type, 0))
         if extend:
             self._start(disk_id, "extend_disk", f"Extending Disk {disk.alias}", owner_id, {"new_size": new_size})

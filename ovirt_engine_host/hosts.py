@@ -38,7 +38,7 @@ class HostService:
 
     def agent(self, host: Host) -> HostAgent:
         config = self.state.config
-        return HostAgent(host.libvirt_uri, config.hooks_dir, config.hook_pythonpath)
+        return HostAgent(host.libvirt_uri, config.hook_pythonpath)
 
     @staticmethod
     def get(session: Session, host_id: str) -> Host:
@@ -96,6 +96,8 @@ class HostService:
     def sync_secrets(self, host: Host) -> None:
         """Register the data center's secrets on the host (and drop stale ``ovirt/`` ones)."""
         data_center = self.state.services.data_centers.get(host.data_center_id)
+        if data_center is None:
+            raise Refused(409, f"host {host.name}: its data center {host.data_center_id} is gone")
         try:
             self.agent(host).sync_secrets(self.state.hooks.host_secrets(data_center))
         except Exception as error:

@@ -9,24 +9,30 @@ from typing import Any, cast
 import pluggy
 from sqlalchemy import MetaData
 
-from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, hookspecs
-from ovirt_engine_host.hookspecs import (
+from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, contract
+from ovirt_engine_host.contract import (
     ConnectionInfo,
+    DataCenterView,
+    DiskView,
     HostSecret,
+    HostView,
     OperationHandle,
     OperationStatus,
+    PluginServices,
+    QuotaRequestView,
     QuotaVerdict,
+    RestApi,
     StorageDomainType,
+    StorageDomainView,
+    VmView,
 )
-
-PROJECT_NAME = "ovirt_engine"
 
 
 def build_plugin_manager(disabled: Iterable[str] = (), extra_plugins: Iterable[object] = ()) -> pluggy.PluginManager:
     """Specs first, then the installed plugins (entry point group ``ovirt_engine.plugins``), then
     a check that every implementation matches a spec. ``disabled`` names plugins not to load."""
-    manager = pluggy.PluginManager(PROJECT_NAME)
-    manager.add_hookspecs(hookspecs)
+    manager = pluggy.PluginManager(contract.PROJECT_NAME)
+    manager.add_hookspecs(contract)
     for name in disabled:
         manager.set_blocked(name)
     for plugin in extra_plugins:
@@ -37,8 +43,11 @@ def build_plugin_manager(disabled: Iterable[str] = (), extra_plugins: Iterable[o
 
 
 class EngineHooks:
-    """``services`` (the engine's :class:`~ovirt_engine_host.services.EngineServices`) is passed
-    to every storage hook, so that a plugin serves each application with its own database."""
+    """One typed method per hook spec. The arguments are typed by the contract's ``…View``
+    protocols, so mypy checks that the engine's own objects (ORM rows, dataclasses) offer what
+    the contract promises plugins. ``services`` (the engine's
+    :class:`~ovirt_engine_host.services.EngineServices`) is passed to every storage hook, so that
+    a plugin serves each application with its own database."""
 
     def __init__(self, manager: pluggy.PluginManager, services: Any = None) -> None:
         self.manager = manager
@@ -58,7 +67,7 @@ class EngineHooks:
             self._types = {t["name"]: t for types in self._hook.ovirt_engine_storage_domain_types() for t in types}
         return self._types
 
-    def register_rest(self, api: Any, services: Any) -> None:
+    def register_rest(self, api: RestApi, services: PluginServices) -> None:
         self._hook.ovirt_engine_register_rest(api=api, services=services)
 
     def db_metadata(self) -> list[MetaData]:
@@ -67,44 +76,45 @@ class EngineHooks:
     def migration_dirs(self) -> list[str]:
         return [m["versions_dir"] for m in self._hook.ovirt_engine_migrations()]
 
-    def storage_domain_removed(self, storage_domain: Any) -> None:
-        self._hook.ovirt_engine_storage_domain_removed(storage_domain=storage_domain)
-
     # -- storage operations (firstresult: None means no plugin serves the domain's type) --
     def _storage(self, name: str, **arguments: Any) -> Any:
         return getattr(self._hook, f"ovirt_engine_{name}")(services=self.services, **arguments)
 
-    def create_disk(self, storage_domain: Any, disk: Any, resuming: bool) -> OperationHandle | None:
+    def create_disk(self, storage_domain: StorageDomainView, disk: DiskView, resuming: bool) -> OperationHandle | None:
         handle = self._storage("create_disk", storage_domain=storage_domain, disk=disk, resuming=resuming)
         return cast("OperationHandle | None", handle)
 
-    def delete_disk(self, storage_domain: Any, disk: Any) -> OperationHandle | None:
+    def delete_disk(self, storage_domain: StorageDomainView, disk: DiskView) -> OperationHandle | None:
         return cast("OperationHandle | None", self._storage("delete_disk", storage_domain=storage_domain, disk=disk))
 
-    def extend_disk(self, storage_domain: Any, disk: Any, new_size: int) -> OperationHandle | None:
+    def extend_disk(self, storage_domain: StorageDomainView, disk: DiskView, new_size: int) -> OperationHandle | None:
         handle = self._storage("extend_disk", storage_domain=storage_domain, disk=disk, new_size=new_size)
         return cast("OperationHandle | None", handle)
 
-    def poll_operations(self, storage_domain: Any, operations: list[OperationHandle]) -> list[OperationStatus] | None:
+    def poll_operations(
+        self, storage_domain: StorageDomainView, operations: list[OperationHandle]
+    ) -> list[OperationStatus] | None:
         statuses = self._storage("poll_operations", storage_domain=storage_domain, operations=operations)
         return cast("list[OperationStatus] | None", statuses)
 
-    def check_quota(self, storage_domain: Any, request: Any) -> QuotaVerdict | None:
+    def check_quota(self, storage_domain: StorageDomainView, request: QuotaRequestView) -> QuotaVerdict | None:
         return cast("QuotaVerdict | None", self._storage("check_quota", storage_domain=storage_domain, request=request))
 
     # -- hosts -------------------------------------------------------------------------
-    def prepare_disk(self, storage_domain: Any, disk: Any, host: Any, vm: Any) -> ConnectionInfo | None:
+    def prepare_disk(
+        self, storage_domain: StorageDomainView, disk: DiskView, host: HostView, vm: VmView
+    ) -> ConnectionInfo | None:
         info = self._storage("prepare_disk", storage_domain=storage_domain, disk=disk, host=host, vm=vm)
         return cast("ConnectionInfo | None", info)
 
     def release_disk(
-        self, storage_domain: Any, disk: Any, host: Any, vm: Any, connection: ConnectionInfo
+        self, storage_domain: StorageDomainView, disk: DiskView, host: HostView, vm: VmView, connection: ConnectionInfo
     ) -> bool | None:
         released = self._storage(
             "release_disk", storage_domain=storage_domain, disk=disk, host=host, vm=vm, connection=connection
         )
         return cast("bool | None", released)
 
-    def host_secrets(self, data_center: Any) -> list[HostSecret]:
+    def host_secrets(self, data_center: DataCenterView) -> list[HostSecret]:
         lists = self._hook.ovirt_engine_host_secrets(data_center=data_center, services=self.services)
         return [secret for found in lists for secret in found]

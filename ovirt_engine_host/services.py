@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ovirt_engine_host import references
+from ovirt_engine_host.contract import StorageDomainView
 from ovirt_engine_host.db.models import DataCenter, Disk, StorageDomain
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.security import SecretBox
@@ -65,9 +67,17 @@ class StorageDomainService:
             select(StorageDomain).where(StorageDomain.type == type, StorageDomain.backend_ref == backend_ref)
         )
 
-    def remove(self, session: Session, domain: StorageDomain) -> None:
-        session.delete(domain)
-        session.flush()
+    def rename(self, session: Session, domain: StorageDomainView, name: str) -> None:
+        row = session.get(StorageDomain, domain.id)
+        if row is not None:
+            row.name = name
+            session.flush()
+
+    def remove(self, session: Session, domain: StorageDomainView) -> None:
+        row = session.get(StorageDomain, domain.id)
+        if row is not None:
+            session.delete(row)
+            session.flush()
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,15 @@ class EngineServices:
     storage_domains: StorageDomainService
     Blueprint: type[Blueprint] = Blueprint
     secret_listeners: list[Callable[[str], None]] = field(default_factory=list)
+    _extensions: dict[str, Any] = field(default_factory=dict)
+    _extensions_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def extension(self, name: str, build: Callable[[], Any]) -> Any:
+        """A plugin's state for this application (the contract's ``PluginServices.extension``)."""
+        with self._extensions_lock:
+            if name not in self._extensions:
+                self._extensions[name] = build()
+            return self._extensions[name]
 
     def host_secrets_changed(self, data_center_id: str) -> None:
         """A plugin's keys changed: the engine registers them on the data center's active hosts

@@ -222,7 +222,7 @@ class VmService:
         if disk is None or disk.status != "ok":
             state = disk.status if disk else "gone"
             raise Refused(409, f"disk {attachment.disk_id} is {state}, not ok")
-        domain = session.get(StorageDomain, disk.storage_domain_id)
+        domain = disk.storage_domain
         try:
             connection = self.state.hooks.prepare_disk(domain, disk, host, vm)
         except Exception as error:
@@ -231,8 +231,14 @@ class VmService:
             raise Refused(400, f"no plugin serves the storage domain of disk {disk.alias}")
         attachment.connection = json.dumps(connection, sort_keys=True)
         session.commit()
+        host_side = self.state.hooks.storage_domain_type_info()[domain.type]["host"]
         return DiskSpec(
-            id=disk.id, interface=attachment.interface, bootable=attachment.bootable, connection=dict(connection)
+            id=disk.id,
+            interface=attachment.interface,
+            bootable=attachment.bootable,
+            connection=dict(connection),
+            custom_property=host_side["custom_property"],
+            hooks_dir=host_side["hooks_dir"],
         )
 
     def _release(self, session: Session, vm: Vm, host: Host, attachment: DiskAttachment) -> None:

@@ -11,6 +11,8 @@ import pytest
 from tests.engine import Engine, build_engine, postgres_database, stop_engine
 from tests.stack import Stack, StackUnavailable, bring_up
 
+pytest_plugins = ["tests.hookcalls"]
+
 TESTS_ROOT = Path(__file__).resolve().parent
 MARKER_BY_DIRECTORY = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
 SERVICE_FIXTURES = {"stack", "engine"}
@@ -25,12 +27,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(marker)
         if marker == "unit" and SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
             raise pytest.UsageError(f"{item.nodeid}: a unit test must not use the local stack")
-    # Tests that restart the stack go last: every other test shares the running one.
-    items.sort(key=lambda item: item.get_closest_marker("restarts_stack") is not None)
+    # Tests that restart the stack go last: every other test shares the running one; the checks
+    # of what every other test did go after them.
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("after_every_test") is not None,
+            item.get_closest_marker("restarts_stack") is not None,
+        )
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "restarts_stack: stops and starts the stack (runs last)")
+    config.addinivalue_line("markers", "after_every_test: checks what every other test did (runs after them)")
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from ovirt_engine_host.contract import NAMING_CONVENTION
 
 
 def new_id() -> str:
@@ -53,7 +48,6 @@ class Provider(Base):
     authentication_url: Mapped[str] = mapped_column(String(2048), default="")
     properties: Mapped[str] = mapped_column(Text, default="{}")  # JSON object name -> value
     data_center_id: Mapped[str] = mapped_column(String(36))
-    storage_domain_id: Mapped[str] = mapped_column(String(36))
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     keys: Mapped[list[AuthenticationKey]] = relationship(

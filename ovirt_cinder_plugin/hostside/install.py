@@ -49,6 +49,16 @@ def script_sources(explicit: Path | None = None) -> list[Path]:
     return [checkout, *(Path(root) / DATA_DIRECTORY for root in dict.fromkeys(data_roots))]
 
 
+def hook_scripts() -> Path:
+    """The directory of the hook scripts the engine's host agent runs for Cinder disks: the
+    checkout's or the installed data files (``OVIRT_CINDER_HOOKS_DIR`` names another one)."""
+    explicit = os.environ.get("OVIRT_CINDER_HOOKS_DIR")
+    try:
+        return find_scripts(Path(explicit) if explicit else None)
+    except InstallError:
+        return script_sources()[0]  # the engine starts; a VM start names what is missing
+
+
 def find_scripts(explicit: Path | None = None) -> Path:
     """The first of :func:`script_sources` that has both hook scripts."""
     candidates = script_sources(explicit)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema
 from ovirt_engine_host.api.jobs import JobSchema
-from ovirt_engine_host.api.storagedomains import storage_domain_type
+from ovirt_engine_host.api.storagedomains import shown_type
 from ovirt_engine_host.authorization import owned_only
 from ovirt_engine_host.db.models import Disk
 from ovirt_engine_host.disks import DiskService
@@ -60,7 +60,7 @@ class DiskSchema(ResourceSchema, DropsEmpty):
     openstack_volume_type = ma.fields.Method("reference_volume_type", deserialize="load_reference")
 
     def storage_type_of(self, disk: Disk) -> str:
-        return storage_domain_type(disk.storage_domain.type)["storage_type"]
+        return shown_type(disk.storage_domain.type)[1]
 
     def reference_domain(self, disk: Disk) -> dict[str, str]:
         return {"id": disk.storage_domain_id, "href": f"/api/storagedomains/{disk.storage_domain_id}"}

@@ -11,16 +11,15 @@ from sqlalchemy import select
 
 from ovirt_engine_host.api.common import ResourceSchema, get_or_404
 from ovirt_engine_host.db.models import StorageDomain
-from ovirt_engine_host.hookspecs import StorageDomainType
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session, engine_state
 
 
-def storage_domain_type(name: str) -> StorageDomainType:
-    """How the plugin that serves ``name`` asks the API to show it (a type no plugin serves any
-    more is shown as it is stored)."""
+def shown_type(name: str) -> tuple[str, str]:
+    """(oVirt's domain type, its storage type) as the plugin that serves ``name`` registered
+    them; a type no plugin serves any more is shown as it is stored."""
     registered = engine_state().hooks.storage_domain_type_info().get(name)
-    return registered or {"name": name, "ovirt_type": "data", "storage_type": name}
+    return (registered["ovirt_type"], registered["storage_type"]) if registered else ("data", name)
 
 
 blp = Blueprint(
@@ -42,10 +41,10 @@ class StorageDomainSchema(ResourceSchema):
 
     def ovirt_type(self, domain: StorageDomain) -> str:
         """oVirt's domain type, as the serving plugin registered it (a Cinder domain: ``volume``)."""
-        return storage_domain_type(domain.type)["ovirt_type"]
+        return shown_type(domain.type)[0]
 
     def storage_of(self, domain: StorageDomain) -> dict[str, str]:
-        return {"type": storage_domain_type(domain.type)["storage_type"]}
+        return {"type": shown_type(domain.type)[1]}
 
     def reference_data_center(self, domain: StorageDomain) -> dict[str, str]:
         return {"id": domain.data_center_id, "href": f"/api/datacenters/{domain.data_center_id}"}

@@ -28,9 +28,9 @@ from ovirt_engine_host.commands.identity import this_process
 from ovirt_engine_host.commands.jobs import add_step, end_job, end_step, first_open_step, report_progress
 from ovirt_engine_host.commands.operations import Operation, Registry
 from ovirt_engine_host.config import PollerSettings
+from ovirt_engine_host.contract import OperationHandle, OperationStatus
 from ovirt_engine_host.db.models import Command, Job, Step, StorageDomain
 from ovirt_engine_host.errors import Refused, backend_refusal, is_transient
-from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
 from ovirt_engine_host.plugins import EngineHooks
 
 LOG = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands.operations import Operation, Registry, payload_of
+from ovirt_engine_host.contract import OperationHandle, OperationStatus
 from ovirt_engine_host.db.models import Command, Disk, StorageDomain
-from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
 from ovirt_engine_host.plugins import EngineHooks
 
 CREATE_FIELDS = (

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from ovirt_engine_host.contract import OperationHandle, OperationStatus
 from ovirt_engine_host.db.models import Command, Job, StorageDomain
-from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
 
 if TYPE_CHECKING:
     from ovirt_engine_host.plugins import EngineHooks

@@ -7,18 +7,16 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import libvirt
 
-from ovirt_engine_host.hookspecs import HostSecret
+from ovirt_engine_host.contract import HostSecret
 from ovirt_engine_host.hostagent import domain
 from ovirt_engine_host.hostagent.hooks import run_hooks
 from ovirt_engine_host.hostagent.libvirt_session import connected
 from ovirt_engine_host.hostagent.secrets import SecretSync, sync_secrets
 
 LOG = logging.getLogger(__name__)
-CUSTOM_PROPERTY = "ovirt_cinder_disks"
 UNPLUG_WAIT_SECONDS = 10.0
 
 
@@ -35,10 +33,17 @@ class StartTimes:
 
 
 class HostAgent:
-    def __init__(self, uri: str, hooks_dir: Path, hook_pythonpath: str = "") -> None:
+    def __init__(self, uri: str, hook_pythonpath: str = "") -> None:
         self.uri = uri
-        self.hooks_dir = hooks_dir
         self.hook_pythonpath = hook_pythonpath
+
+    def _run_hooks(self, event: str, xml: str, disks: Sequence[domain.DiskSpec]) -> str:
+        """Every serving plugin's scripts of ``event``, one plugin's directory after the other,
+        with each plugin's custom property in the environment."""
+        properties = domain.custom_properties(list(disks))
+        for directory in domain.hook_dirs(list(disks)):
+            xml = run_hooks(directory, event, xml, properties, self.hook_pythonpath)
+        return xml
 
     def check(self) -> str:
         """libvirt answers: its host name."""
@@ -54,9 +59,7 @@ class HostAgent:
         the XML libvirt got."""
         times = StartTimes()
         began = time.monotonic()
-        xml = run_hooks(
-            self.hooks_dir, "before_vm_start", domain.domain_xml(vm), self._properties(vm.disks), self.hook_pythonpath
-        )
+        xml = self._run_hooks("before_vm_start", domain.domain_xml(vm), vm.disks)
         times.hooks = time.monotonic() - began
         began = time.monotonic()
         with connected(self.uri) as connection:
@@ -90,13 +93,7 @@ class HostAgent:
         with connected(self.uri) as connection:
             running = connection.lookupByUUIDString(vm_id)
             taken = domain.targets_in_use(running.XMLDesc(0))
-            xml = run_hooks(
-                self.hooks_dir,
-                "before_disk_hotplug",
-                domain.hotplug_disk_xml(disk, taken),
-                self._properties([disk]),
-                self.hook_pythonpath,
-            )
+            xml = self._run_hooks("before_disk_hotplug", domain.hotplug_disk_xml(disk, taken), [disk])
             try:
                 running.attachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
             except libvirt.libvirtError as error:
@@ -133,7 +130,3 @@ class HostAgent:
                 return None
             capacity, _allocation, _physical = running.blockInfo(target.get("dev"), 0)
             return int(capacity)
-
-    @staticmethod
-    def _properties(disks: Sequence[domain.DiskSpec]) -> dict[str, str]:
-        return {CUSTOM_PROPERTY: domain.custom_property(list(disks))}

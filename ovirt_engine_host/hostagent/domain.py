@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -20,6 +21,8 @@ class DiskSpec:
     interface: str
     bootable: bool
     connection: dict[str, Any] | None = None  # the plugin's ConnectionInfo, free of secrets
+    custom_property: str = ""  # the serving plugin's VM custom property for its disks
+    hooks_dir: str = ""  # the serving plugin's hook scripts
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,16 @@ def live_disk_element(live_xml: str, serial: str) -> str | None:
     return None if disk is None else etree.tostring(disk, encoding="unicode")
 
 
-def custom_property(disks: list[DiskSpec]) -> str:
-    """The ``ovirt_cinder_disks`` VM custom property: disk id -> connection info."""
-    return json.dumps({d.id: d.connection for d in disks if d.connection is not None}, sort_keys=True)
+def custom_properties(disks: list[DiskSpec]) -> dict[str, str]:
+    """Each serving plugin's VM custom property (e.g. ``ovirt_cinder_disks``): its disks' id ->
+    connection info, as JSON."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for disk in disks:
+        if disk.connection is not None and disk.custom_property:
+            grouped.setdefault(disk.custom_property, {})[disk.id] = disk.connection
+    return {name: json.dumps(entries, sort_keys=True) for name, entries in sorted(grouped.items())}
+
+
+def hook_dirs(disks: list[DiskSpec]) -> list[Path]:
+    """The serving plugins' hook directories, each once, in the order of the VM's disks."""
+    return [Path(d) for d in dict.fromkeys(disk.hooks_dir for disk in disks if disk.hooks_dir)]

@@ -12,7 +12,7 @@ from typing import Any
 import libvirt
 from lxml import etree
 
-from ovirt_engine_host.hookspecs import HostSecret
+from ovirt_engine_host.contract import HostSecret
 from ovirt_engine_host.hostagent.libvirt_session import supports_secrets
 
 LOG = logging.getLogger(__name__)

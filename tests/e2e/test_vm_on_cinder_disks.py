@@ -27,7 +27,6 @@ from lxml import etree
 
 from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.domain import live_disk
-from ovirt_engine_host.state import engine_state
 from tests.ceph import cephx_key, open_pool
 from tests.disks import (
     GiB,
@@ -136,7 +135,7 @@ def test_a_vm_runs_on_cinder_disks_through_cephx(
     assert_valid_xml(engine.request("GET", vm["href"], headers=XML).data)
     assert cinder.volumes.get(first["id"]).status == "in-use"
     assert watchers(stack, first["id"])  # QEMU has the image open
-    agent = HostAgent(stack.libvirt_uri, engine_state(engine.app).config.hooks_dir)
+    agent = HostAgent(stack.libvirt_uri)
     assert agent.block_size(vm["id"], first["id"]) == GiB
     disk = live_disk(agent.live_xml(vm["id"]), first["id"])
     assert disk is not None

@@ -14,7 +14,6 @@ import pytest
 from ovirt_engine_host import hosts
 from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.domain import live_disk
-from ovirt_engine_host.state import engine_state
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
 from tests.engine import Engine, assert_valid_xml
 from tests.stack import Stack
@@ -60,7 +59,7 @@ def test_a_vm_on_the_test_driver(
     started = engine.request("POST", f"{vm['href']}/start", json={})
     assert started.status_code == 200, started.json
     try:
-        agent = HostAgent(TEST_URI, engine_state(engine.app).config.hooks_dir)
+        agent = HostAgent(TEST_URI)
         element = live_disk(agent.live_xml(vm["id"]), disk["id"])
         assert element is not None
         assert element.get("type") == "network"

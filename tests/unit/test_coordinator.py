@@ -14,6 +14,7 @@ from ovirt_engine_host.config import PollerSettings
 from ovirt_engine_host.db.models import Command, Disk, StorageDomain
 from ovirt_engine_host.state import engine_state
 from tests.engine import Engine, build_engine
+from tests.storage_types import storage_type
 
 hookimpl = pluggy.HookimplMarker("ovirt_engine")
 SETTINGS = PollerSettings(initial_delay=0.01, max_delay=0.08, coalesce_seconds=0.0)
@@ -28,8 +29,8 @@ class ScriptedBackend:
         self.created: list[str] = []
 
     @hookimpl
-    def ovirt_engine_storage_domain_types(self) -> list[dict[str, str]]:
-        return [{"name": "scripted", "ovirt_type": "data", "storage_type": "scripted"}]
+    def ovirt_engine_storage_domain_types(self) -> list[dict[str, Any]]:
+        return [storage_type("scripted")]
 
     @hookimpl
     def ovirt_engine_check_quota(self, storage_domain: Any) -> dict[str, Any] | None:

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from ovirt_engine_host.commands.jobs import start_job
 from ovirt_engine_host.commands.operations import JobKind, Operation
 from ovirt_engine_host.config import PollerSettings
+from ovirt_engine_host.contract import OperationHandle, OperationStatus
 from ovirt_engine_host.db.models import Command, Job, StorageDomain
-from ovirt_engine_host.hookspecs import OperationHandle, OperationStatus
 from ovirt_engine_host.state import engine_state
 from tests.engine import Engine, build_engine
+from tests.storage_types import storage_type
 
 hookimpl = pluggy.HookimplMarker("ovirt_engine")
 SETTINGS = PollerSettings(initial_delay=0.0, max_delay=0.0, coalesce_seconds=10.0)
@@ -41,8 +42,8 @@ class WidgetBackend:
         self.finished_jobs: list[str] = []
 
     @hookimpl
-    def ovirt_engine_storage_domain_types(self) -> list[dict[str, str]]:
-        return [{"name": "widgets", "ovirt_type": "data", "storage_type": "widgets"}]
+    def ovirt_engine_storage_domain_types(self) -> list[dict[str, Any]]:
+        return [storage_type("widgets")]
 
     @hookimpl
     def ovirt_engine_poll_operations(self, storage_domain: Any, operations: list[Any]) -> list[Any] | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec, custom_property, domain_xml, hotplug_disk_xml
+from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec, custom_properties, domain_xml, hotplug_disk_xml
 from ovirt_engine_host.hostagent.hooks import HookFailed, run_hooks
 
 RBD = {"driver_volume_type": "rbd", "data": {"name": "volumes/volume-a"}, "attachment_id": "x"}
@@ -31,8 +31,8 @@ def test_the_domain_has_a_placeholder_per_disk_named_by_its_serial() -> None:
         memory=64 * 1024**2,
         cpus=2,
         disks=[
-            DiskSpec("disk-a", "virtio", bootable=True, connection=RBD),
-            DiskSpec("disk-b", "virtio_scsi", bootable=False, connection=RBD),
+            DiskSpec("disk-a", "virtio", bootable=True, connection=RBD, custom_property="ovirt_cinder_disks"),
+            DiskSpec("disk-b", "virtio_scsi", bootable=False, connection=RBD, custom_property="ovirt_cinder_disks"),
             DiskSpec("disk-c", "virtio", bootable=False),
         ],
     )
@@ -46,7 +46,9 @@ def test_the_domain_has_a_placeholder_per_disk_named_by_its_serial() -> None:
     assert targets == {"disk-a": ("vda", "virtio"), "disk-b": ("sda", "scsi"), "disk-c": ("vdb", "virtio")}
     assert root.xpath("string(devices/disk/boot/@order)") == "1"
     assert root.find("devices/controller[@model='virtio-scsi']") is not None
-    assert json.loads(custom_property(vm.disks)) == {"disk-a": RBD, "disk-b": RBD}  # disks with connection info
+    properties = custom_properties(vm.disks)
+    assert list(properties) == ["ovirt_cinder_disks"]
+    assert json.loads(properties["ovirt_cinder_disks"]) == {"disk-a": RBD, "disk-b": RBD}  # disks with connection info
     plugged = etree.fromstring(hotplug_disk_xml(DiskSpec("disk-d", "virtio_scsi", False), {"sda", "sdb"}).encode())
     assert plugged.xpath("string(target/@dev)") == "sdc"
 

@@ -44,7 +44,11 @@ def test_remove_with_disks_needs_force(tmp_path: Path) -> None:
     provider = service.add(
         {"name": "p1", "url": "http://127.0.0.1:8776/v3", "data_center": {"id": engine.data_center_id}}
     )
-    disks[provider.storage_domain_id] = 2
+    with state.session_factory() as session:
+        domain = state.services.storage_domains.by_backend_ref(session, "cinder", provider.id)
+        assert domain is not None
+        domain_id = domain.id
+    disks[domain_id] = 2
 
     with pytest.raises(ProviderRefused) as refused:
         service.remove(provider.id, force=False)
@@ -56,4 +60,4 @@ def test_remove_with_disks_needs_force(tmp_path: Path) -> None:
     service.remove(provider.id, force=True)
     with state.session_factory() as session:
         assert session.get(Provider, provider.id) is None
-        assert session.get(StorageDomain, provider.storage_domain_id) is None
+        assert session.get(StorageDomain, domain_id) is None

@@ -1,22 +1,26 @@
 # mypy: disable-error-code="empty-body"
 # (a hook specification has no body: pluggy reads only its name, signature and docstring)
-"""The plugin contract: the engine's pluggy hook specifications (project name ``ovirt_engine``).
+"""The plugin contract: the engine's pluggy hook specifications (project name ``ovirt_engine``),
+the hookimpl marker, the types that cross the boundary and the services handed to plugins.
 
 A plugin is a module or object found through the entry point group ``ovirt_engine.plugins``; its
-hook implementations carry ``pluggy.HookimplMarker("ovirt_engine")`` and have the name of the spec
-they implement. An implementation may take any subset of the spec's parameters, by name.
+hook implementations carry :data:`hookimpl` and have the name of the spec they implement. An
+implementation may take any subset of the spec's parameters, by name.
 
-**The plugin never imports the engine.** What crosses the boundary is therefore plain:
+**This module is the only part of the engine a plugin imports** (as pytest and datasette plugins
+import their host's ``hookimpl``); the rest of the engine is its own business and may change
+without notice. What crosses the boundary:
 
 - *Arguments* are the engine's own objects (dataclasses, ORM rows) that the plugin only reads, by
-  attribute. Each spec lists the attributes a plugin may rely on; the ``...View`` protocols below
-  state the same in code, so the engine can check that what it passes has them. Anything else on
-  those objects is the engine's business and may change without notice.
+  attribute, as the ``...View`` protocols below state (the engine's objects are checked against
+  them by mypy). Anything else on those objects is the engine's business.
 - *Return values* are plain ``dict`` objects (or lists of them) with exactly the keys of the
   ``TypedDict`` named in the spec (:class:`OperationHandle`, :class:`OperationStatus`,
-  :class:`ConnectionInfo`, :class:`HostSecret`, :class:`QuotaVerdict`, :class:`UnregisteredDisk`,
-  :class:`MigrationBranch`). The ``TypedDict`` classes type the engine's side; a plugin cannot
-  import them and simply returns dicts with those keys (every key present, ``None`` where allowed).
+  :class:`ConnectionInfo`, :class:`HostSecret`, :class:`QuotaVerdict`,
+  :class:`StorageDomainType`, :class:`MigrationBranch`): every key present, ``None`` where allowed.
+
+**A spec exists only while the engine calls it**: the specs for snapshots, clones, reverts and
+unregistered disks come with the features that call them.
 
 **Dispatch by storage-domain type.** Every storage spec is ``firstresult=True``: the engine calls
 the hook once, every plugin sees the ``storage_domain`` and an implementation returns ``None`` when
@@ -53,7 +57,7 @@ Importing this module has no side effects: the engine builds its ``pluggy.Plugin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 import pluggy
@@ -66,16 +70,21 @@ PROJECT_NAME = "ovirt_engine"
 """The pluggy project name shared by the engine and its plugins."""
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""The marker of a plugin's hook implementations: ``@hookimpl def ovirt_engine_...``."""
 
-OPERATION_KINDS = (
-    "create_disk",
-    "delete_disk",
-    "extend_disk",
-    "create_snapshot",
-    "delete_snapshot",
-    "clone_disk",
-    "revert_disk",
-)
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""The constraint names of every table in the engine's database, the plugins' included (their
+``MetaData(naming_convention=NAMING_CONVENTION)``): migrations can name what they alter, on
+SQLite and PostgreSQL alike."""
+
+OPERATION_KINDS = ("create_disk", "delete_disk", "extend_disk")
 """The values of :attr:`OperationHandle.kind`: the name of the hook that started the operation,
 without the ``ovirt_engine_`` prefix."""
 
@@ -152,27 +161,6 @@ class DiskView(Protocol):
     @property
     def storage_domain_id(self) -> str:
         """The id of the storage domain the disk lives on."""
-
-
-class SnapshotView(Protocol):
-    """A snapshot of one disk, as a plugin may read it."""
-
-    @property
-    def id(self) -> str:
-        """The engine's id of this disk snapshot (UUID string); the idempotency key."""
-
-    @property
-    def description(self) -> str:
-        """Its description (may be empty)."""
-
-    @property
-    def backend_id(self) -> str | None:
-        """The backend's id (the Cinder snapshot id), ``None`` until the create handle was
-        persisted."""
-
-    @property
-    def disk_id(self) -> str:
-        """The id of the disk it is a snapshot of."""
 
 
 class HostView(Protocol):
@@ -255,7 +243,11 @@ class StorageDomainsService(Protocol):
         self, session: Session, *, data_center_id: str, name: str, type: str, backend_ref: str, description: str = ""
     ) -> StorageDomainView:
         """Add an active storage domain of ``type`` in the data center, with the plugin's
-        ``backend_ref`` for it; flushed, not committed (a duplicate name fails at commit)."""
+        ``backend_ref`` for it (the plugin's id of what backs it, known before: nothing is
+        patched later); flushed, not committed (a duplicate name fails at commit)."""
+
+    def rename(self, session: Session, domain: StorageDomainView, name: str) -> None:
+        """Give the storage domain a new name (flushed, not committed)."""
 
     def remove(self, session: Session, domain: StorageDomainView) -> None:
         """Remove the storage domain (flushed, not committed)."""
@@ -270,8 +262,9 @@ class DataCentersService(Protocol):
     def get(self, id: str) -> DataCenterView | None:
         """The data center with that id, or ``None``."""
 
-    def find(self, id_or_name: str) -> DataCenterView | None:
-        """The data center with that id, else with that name, or ``None``."""
+    def find(self, reference: Mapping[str, Any] | str) -> DataCenterView | None:
+        """The data center a reference names (``{"id": …}`` or ``{"name": …}``; a bare string:
+        an id, else a name), or ``None``."""
 
 
 class SecretBoxService(Protocol):
@@ -313,6 +306,11 @@ class PluginServices(Protocol):
         """``disks_on_storage_domain(storage_domain_id)`` -> how many engine disks live there.
         A plugin refuses to drop a domain that still holds disks unless forced."""
 
+    def extension(self, name: str, build: Callable[[], Any]) -> Any:
+        """The plugin's own state for this application, registered under ``name`` (built by
+        ``build`` on first use, once): where a plugin keeps what it holds per application,
+        instead of module globals."""
+
     def host_secrets_changed(self, data_center_id: str) -> None:
         """Tell the engine that the plugin's libvirt secrets of the data center changed (a key
         added, changed or removed): its active hosts get them at once."""
@@ -327,8 +325,8 @@ class OperationHandle(TypedDict):
     """An asynchronous operation the plugin started, persisted by the engine until it ends."""
 
     backend_id: str
-    """The backend object the operation works on (a Cinder volume id, or a snapshot id for the
-    snapshot kinds); what :func:`ovirt_engine_poll_operations` looks at."""
+    """The backend object the operation works on (a Cinder volume id); what
+    :func:`ovirt_engine_poll_operations` looks at."""
     kind: str
     """One of :data:`OPERATION_KINDS`."""
     request_id: str
@@ -401,27 +399,39 @@ class QuotaVerdict(TypedDict):
     """The limit's maximum (same unit), ``None`` when no limit refuses."""
 
 
-class UnregisteredDisk(TypedDict):
-    """A volume on a storage domain's backend that no engine disk refers to."""
+class DiskRules(TypedDict):
+    """What disks of a storage-domain type may be: the engine checks every new disk, extend and
+    attachment against them before anything is written, answering with the plugin's words."""
 
-    backend_id: str
-    """The backend's id (the Cinder volume id)."""
-    name: str | None
-    """The backend's name for it."""
-    description: str | None
-    """The backend's description of it."""
-    size: int
-    """Its size in bytes."""
-    volume_type: str | None
-    """Its backend volume type."""
-    status: str
-    """The backend's status word (Cinder: ``available``, ``in-use``, ``error``, ...)."""
-    bootable: bool
-    """Whether the backend marks it bootable."""
+    formats: list[str]
+    """The disk formats the backend stores (oVirt's ``raw`` / ``cow``); the first is the default."""
+    size_granularity: int
+    """Sizes (bytes) must be a positive multiple of this (Cinder: 1 GiB)."""
+    size_rule: str
+    """The plugin's words for that rule, shown after ``provisioned_size:`` when a size breaks it
+    (e.g. ``"Cinder volumes are sized in whole GiB"``)."""
+    shareable: bool
+    """Whether a disk may be attached to several VMs at once."""
+    extra_fields: list[str]
+    """The optional disk fields of oVirt's API the type takes, beyond the common ones (Cinder:
+    ``["openstack_volume_type"]``): another type's disk naming one is refused."""
+
+
+class HostIntegration(TypedDict):
+    """How the type's disks reach a hypervisor: VDSM hook scripts that turn the engine's
+    placeholder drives into real disks, from a VM custom property."""
+
+    custom_property: str
+    """The VM custom property (an environment variable of the hook scripts) holding, as JSON,
+    disk id -> :class:`ConnectionInfo` for the VM's disks of this type."""
+    hooks_dir: str
+    """The directory of the type's hook scripts, one sub-directory per VDSM event
+    (``before_vm_start``, ``before_disk_hotplug``), as installed under VDSM's hook directory."""
 
 
 class StorageDomainType(TypedDict):
-    """A storage-domain type a plugin serves, and how oVirt's API shows its domains and disks.
+    """A storage-domain type a plugin serves: how oVirt's API shows its domains and disks, what
+    its disks may be, and how they reach hosts.
 
     ``name`` is the engine's internal type (``storage_domain.type``, what hooks dispatch on);
     ``ovirt_type`` the domain's ``<type>`` in the API (oVirt 3.6: ``data``, ``iso``, ``export``,
@@ -432,6 +442,8 @@ class StorageDomainType(TypedDict):
     name: str
     ovirt_type: str
     storage_type: str
+    disks: DiskRules
+    host: HostIntegration
 
 
 class MigrationBranch(TypedDict):
@@ -457,7 +469,7 @@ def ovirt_engine_storage_domain_types() -> list[StorageDomainType]:
     with a type some plugin serves. A plugin's storage hooks answer exactly for these types.
 
     :return: One :class:`StorageDomainType` per type, e.g. ``[{"name": "cinder", "ovirt_type":
-        "volume", "storage_type": "cinder"}]``.
+        "volume", "storage_type": "cinder", "disks": {...}, "host": {...}}]``.
 
     **When**: once, when the engine builds its plugin manager (``create_app``).
 
@@ -624,124 +636,6 @@ def ovirt_engine_extend_disk(
 
 
 @hookspec(firstresult=True)
-def ovirt_engine_create_snapshot(
-    storage_domain: StorageDomainView,
-    disk: DiskView,
-    snapshot: SnapshotView,
-    services: PluginServices,
-) -> OperationHandle | None:
-    """Start taking a snapshot of a disk's backend volume.
-
-    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
-    Stops at first non-None result, see firstresult.
-
-    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
-    :param disk: The disk to snapshot; reads ``id``, ``backend_id``.
-    :param snapshot: The new disk snapshot; reads ``id`` (tag the backend snapshot with it, for
-        idempotency) and ``description``.
-    :param services: The engine's service facade (:class:`PluginServices`, the object
-        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
-    :return: An :class:`OperationHandle` ``{"backend_id": <snapshot id>, "kind":
-        "create_snapshot", "request_id": snapshot.id}``, or ``None`` for a foreign domain type.
-
-    **When**: when a VM snapshot is taken, once per disk of the VM on a domain of the plugin's
-    type (the VM may be running: the snapshot is crash-consistent).
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec(firstresult=True)
-def ovirt_engine_delete_snapshot(
-    storage_domain: StorageDomainView,
-    disk: DiskView,
-    snapshot: SnapshotView,
-    services: PluginServices,
-) -> OperationHandle | None:
-    """Start deleting a backend snapshot.
-
-    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
-    Stops at first non-None result, see firstresult.
-
-    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
-    :param disk: The disk the snapshot belongs to; reads ``id``, ``backend_id``.
-    :param snapshot: The snapshot; reads ``id``, ``backend_id``.
-    :param services: The engine's service facade (:class:`PluginServices`, the object
-        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
-    :return: An :class:`OperationHandle` with ``"kind": "delete_snapshot"``, ``backend_id`` the
-        snapshot id and ``request_id`` ``snapshot.id``; complete when the poll answers ``gone``.
-        ``None`` for a foreign domain type.
-
-    **When**: when a VM snapshot is removed, and when a snapshot preview is committed or undone.
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec(firstresult=True)
-def ovirt_engine_clone_disk(
-    storage_domain: StorageDomainView,
-    source_disk: DiskView,
-    source_snapshot: SnapshotView | None,
-    target_disk: DiskView,
-    mode: Literal["full", "thin"],
-    services: PluginServices,
-) -> OperationHandle | None:
-    """Start creating a new disk's volume as a copy of another disk or of one of its snapshots.
-
-    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
-    Stops at first non-None result, see firstresult.
-
-    :param storage_domain: The domain of both disks; reads ``id``, ``type``, ``backend_ref``.
-    :param source_disk: The disk copied from; reads ``id``, ``backend_id``, ``provisioned_size``.
-    :param source_snapshot: The snapshot of ``source_disk`` copied from (reads ``id``,
-        ``backend_id``), or ``None`` to copy the disk's current content.
-    :param target_disk: The new disk; reads ``id`` (tag the volume with it, for idempotency),
-        ``name``, ``description``, ``provisioned_size``, ``volume_type``.
-    :param mode: ``"full"``: the new volume shares no data with its source (a template's disk);
-        ``"thin"``: copy-on-write, the new volume shares unchanged data with its source (a VM made
-        from a template, a pool's VMs). The engine keeps a source while thin clones of it exist.
-    :param services: The engine's service facade (:class:`PluginServices`, the object
-        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
-    :return: An :class:`OperationHandle` ``{"backend_id": <new volume id>, "kind": "clone_disk",
-        "request_id": target_disk.id}``, or ``None`` for a foreign domain type.
-
-    **When**: making a template from a VM (``full``), a VM or pool from a template (``thin``),
-    copying a disk (``full``), cloning a VM from a snapshot (``full``, with ``source_snapshot``)
-    and previewing a snapshot (``thin``, with ``source_snapshot``).
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec(firstresult=True)
-def ovirt_engine_revert_disk(
-    storage_domain: StorageDomainView,
-    disk: DiskView,
-    snapshot: SnapshotView,
-    services: PluginServices,
-) -> OperationHandle | None:
-    """Start reverting a disk's volume, in place, to one of its snapshots.
-
-    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
-    Stops at first non-None result, see firstresult. A backend that reverts only to its latest
-    snapshot (Cinder) raises for an older one; the engine then previews through a thin clone.
-
-    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
-    :param disk: The disk; reads ``id``, ``backend_id``, ``provisioned_size``.
-    :param snapshot: The snapshot to go back to; reads ``id``, ``backend_id``.
-    :param services: The engine's service facade (:class:`PluginServices`, the object
-        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
-    :return: An :class:`OperationHandle` with ``"kind": "revert_disk"``, ``backend_id`` the volume
-        id and ``request_id`` ``disk.id``, or ``None`` for a foreign domain type.
-
-    **When**: when a VM is restored to a snapshot (the VM is down).
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec(firstresult=True)
 def ovirt_engine_poll_operations(
     storage_domain: StorageDomainView,
     operations: list[OperationHandle],
@@ -753,7 +647,7 @@ def ovirt_engine_poll_operations(
     Stops at first non-None result, see firstresult.
 
     The implementation answers for every handle and should make a constant number of backend
-    requests per call (Cinder: one volume list and one snapshot list, filtered), not one per
+    requests per call (Cinder: one volume list, filtered), not one per
     handle. It must not raise for a single unknown object: that handle is ``gone``.
 
     :param storage_domain: The domain the operations run on; reads ``id``, ``type``,
@@ -844,33 +738,6 @@ def ovirt_engine_release_disk(
 
 
 @hookspec(firstresult=True)
-def ovirt_engine_list_unregistered_disks(
-    storage_domain: StorageDomainView,
-    registered_ids: set[str],
-    services: PluginServices,
-) -> list[UnregisteredDisk] | None:
-    """List the backend's volumes of a storage domain that no engine disk refers to.
-
-    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
-    Stops at first non-None result, see firstresult.
-
-    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
-    :param registered_ids: The ``backend_id`` of every engine disk on the domain (volumes with
-        these ids are left out).
-    :param services: The engine's service facade (:class:`PluginServices`, the object
-        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
-    :return: A list of :class:`UnregisteredDisk` ``{"backend_id", "name", "description", "size",
-        "volume_type", "status", "bootable"}`` (possibly empty), or ``None`` for a foreign domain
-        type.
-
-    **When**: when an administrator lists a domain's unregistered disks, to import volumes made
-    outside the engine or to recover disks after the engine's database was lost.
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec(firstresult=True)
 def ovirt_engine_check_quota(
     storage_domain: StorageDomainView, request: QuotaRequestView, services: PluginServices
 ) -> QuotaVerdict | None:
@@ -919,25 +786,6 @@ def ovirt_engine_host_secrets(data_center: DataCenterView, services: PluginServi
     **When**: when a host is activated, and before every VM start and disk hot-plug on a host
     (so that keys added later reach hosts without reactivating them); the host agent registers
     missing or changed secrets and removes ``ovirt/`` secrets no plugin lists any more.
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec
-def ovirt_engine_storage_domain_removed(storage_domain: StorageDomainView) -> None:
-    """Notification: the engine removed a storage domain.
-
-    Not firstresult: every plugin is told; an implementation ignores domains of a foreign type.
-    Must be idempotent: it is also called when the plugin itself asked for the removal
-    (``services.storage_domains.remove``), and what it cleans up may be gone already.
-
-    :param storage_domain: The removed domain (detached from the database, still readable);
-        reads ``id``, ``type``, ``backend_ref``, ``data_center_id``.
-    :return: Nothing.
-
-    **When**: after the transaction that deleted the domain's row committed (removal through
-    the engine's REST API or through ``services.storage_domains.remove``).
 
     .. versionadded:: 0.1
     """
