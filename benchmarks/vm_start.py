@@ -20,8 +20,8 @@ import libvirt
 
 from ovirt_cinder_plugin.cinder.attachments import connector_for
 from ovirt_cinder_plugin.cinder.connection import connect
+from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import engine_state
-from ovirt_engine_host.vms import VmService
 from tests.ceph import cephx_key
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
 from tests.engine import build_engine, stop_engine

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import MetaData
 
-from ovirt_cinder_plugin.disks import DiskOperations
 from ovirt_cinder_plugin.hostside import rbd_disks
 from ovirt_cinder_plugin.hostside.install import hook_scripts
 from ovirt_cinder_plugin.runtime import runtime_for
+from ovirt_cinder_plugin.services.disks import DiskOperations
 from ovirt_engine_host.contract import StorageDomainType, hookimpl
 
 STORAGE_DOMAIN_TYPE = "cinder"

@@ -8,9 +8,9 @@ plugin's name (``services.extension``), never in this module.
 
 from __future__ import annotations
 
-from ovirt_cinder_plugin.disks import DiskOperations
-from ovirt_cinder_plugin.host_access import HostAccess
-from ovirt_cinder_plugin.providers import ProviderService
+from ovirt_cinder_plugin.services.disks import DiskOperations
+from ovirt_cinder_plugin.services.host_access import HostAccess
+from ovirt_cinder_plugin.services.providers import ProviderService
 from ovirt_engine_host.contract import PluginServices
 
 EXTENSION_NAME = "cinder"

@@ -16,7 +16,7 @@ import flask_smorest
 from flask import Flask
 from sqlalchemy import select
 
-from ovirt_engine_host import authorization, rest
+from ovirt_engine_host import authorization, openapi, rest
 from ovirt_engine_host.api import datacenters, disks, docs, hosts, jobs, root, storagedomains, users, vms
 from ovirt_engine_host.commands import disk_operations
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
@@ -25,10 +25,10 @@ from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.database import make_engine, make_session_factory
 from ovirt_engine_host.db.models import User
-from ovirt_engine_host.hosts import HostService
+from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
 from ovirt_engine_host.security import SecretBox, password_matches
-from ovirt_engine_host.services import EngineServices
+from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import EngineState
 
 ENGINE_BLUEPRINTS = (root.blp, datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, hosts.blp, vms.blp, users.blp)
@@ -83,6 +83,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL=docs.SWAGGER_UI_URL,  # served by the engine: the docs work offline
         OPENAPI_SWAGGER_UI_CONFIG=docs.SWAGGER_UI_CONFIG,
+        API_SPEC_OPTIONS=openapi.spec_options(),
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         **config.flask,
     )
@@ -101,7 +102,8 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     # that answers the same (a redirect loses a POST's body for curl and the oVirt SDK). Set
     # before any rule is added: each rule takes the map's setting when it is added.
     app.url_map.strict_slashes = False
-    api = flask_smorest.Api(app)
+    api = flask_smorest.Api(app, spec_kwargs={"extra_plugins": [openapi.OvirtOpenApiPlugin()]})
+    openapi.install(api)  # before any blueprint: the document is made as they register
     for blueprint in ENGINE_BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)

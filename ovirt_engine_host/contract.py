@@ -163,6 +163,28 @@ class DiskView(Protocol):
         """The id of the storage domain the disk lives on."""
 
 
+class UserView(Protocol):
+    """The user a request is made by (HTTP Basic), as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's user id (UUID string)."""
+
+    @property
+    def name(self) -> str:
+        """The user name."""
+
+    @property
+    def administrator(self) -> bool:
+        """Whether the user holds the engine's administrator flag."""
+
+
+Permission = Literal["allow", "own", "deny"]
+"""A decision of :func:`ovirt_engine_permission`: ``allow``; ``own``: allowed only on objects the
+user owns (lists are cut down to them, another's object answers 404, as if it did not exist);
+``deny`` (403)."""
+
+
 class HostView(Protocol):
     """A hypervisor host, as a plugin may read it."""
 
@@ -788,4 +810,38 @@ def ovirt_engine_host_secrets(data_center: DataCenterView, services: PluginServi
     missing or changed secrets and removes ``ovirt/`` secrets no plugin lists any more.
 
     .. versionadded:: 0.1
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Authorization (firstresult: the first plugin with an opinion decides)
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_permission(user: UserView, action: str, object_type: str) -> Permission | None:
+    """Decide whether a user may perform an action on a type of object.
+
+    Every REST endpoint, the engine's and the plugins', declares the action it performs and the
+    type of object it performs it on (``@blp.action("update", "disk")``); before the view runs,
+    the engine asks this hook. The engine's built-in plugin
+    (:mod:`ovirt_engine_host.default_permissions`) answers last: administrators may do
+    everything; disks, VMs and jobs belong to whoever created them (``own``); every other object
+    (hosts, data centers, storage domains, users, a plugin's resources) may be read by every user
+    and changed by administrators only. A plugin that answers first overrides it.
+
+    Stops at first non-None result, see firstresult.
+
+    :param user: The user making the request (:class:`UserView`).
+    :param action: What the endpoint does: ``read``, ``create``, ``update``, ``delete``, or
+        ``operate`` (an action such as start, stop, activate).
+    :param object_type: What it does it on, by oVirt's element name: ``disk``, ``vm``,
+        ``host``, ``data_center``, ``storage_domain``, ``user``, ``job``, ``api``,
+        ``openstack_volume_provider``…
+    :return: A :data:`Permission` (``allow``, ``own`` or ``deny``), or ``None`` to let the next
+        plugin decide.
+
+    **When**: before every authenticated request's view, once.
+
+    .. versionadded:: 0.2
     """

@@ -9,7 +9,7 @@ from typing import Any, cast
 import pluggy
 from sqlalchemy import MetaData
 
-from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, contract
+from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, contract, default_permissions
 from ovirt_engine_host.contract import (
     ConnectionInfo,
     DataCenterView,
@@ -18,12 +18,14 @@ from ovirt_engine_host.contract import (
     HostView,
     OperationHandle,
     OperationStatus,
+    Permission,
     PluginServices,
     QuotaRequestView,
     QuotaVerdict,
     RestApi,
     StorageDomainType,
     StorageDomainView,
+    UserView,
     VmView,
 )
 
@@ -33,6 +35,7 @@ def build_plugin_manager(disabled: Iterable[str] = (), extra_plugins: Iterable[o
     a check that every implementation matches a spec. ``disabled`` names plugins not to load."""
     manager = pluggy.PluginManager(contract.PROJECT_NAME)
     manager.add_hookspecs(contract)
+    manager.register(default_permissions, name="default_permissions")  # first registered: asked last
     for name in disabled:
         manager.set_blocked(name)
     for plugin in extra_plugins:
@@ -46,7 +49,7 @@ class EngineHooks:
     """One typed method per hook spec. The arguments are typed by the contract's ``…View``
     protocols, so mypy checks that the engine's own objects (ORM rows, dataclasses) offer what
     the contract promises plugins. ``services`` (the engine's
-    :class:`~ovirt_engine_host.services.EngineServices`) is passed to every storage hook, so that
+    :class:`~ovirt_engine_host.plugin_services.EngineServices`) is passed to every storage hook, so that
     a plugin serves each application with its own database."""
 
     def __init__(self, manager: pluggy.PluginManager, services: Any = None) -> None:
@@ -114,6 +117,10 @@ class EngineHooks:
             "release_disk", storage_domain=storage_domain, disk=disk, host=host, vm=vm, connection=connection
         )
         return cast("bool | None", released)
+
+    def permission(self, user: UserView, action: str, object_type: str) -> Permission:
+        decided = self._hook.ovirt_engine_permission(user=user, action=action, object_type=object_type)
+        return cast("Permission", decided or "deny")
 
     def host_secrets(self, data_center: DataCenterView) -> list[HostSecret]:
         lists = self._hook.ovirt_engine_host_secrets(data_center=data_center, services=self.services)

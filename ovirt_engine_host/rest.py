@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ovirt_engine_host.authorization import ACTION_ATTRIBUTE, OPENAPI_EXTENSION, DeclaredAction
 from ovirt_engine_host.representation import XmlRejected, from_xml, to_xml, to_xml_collection, wants_xml
 
 XML_MIMETYPES = {"application/xml", "text/xml"}
@@ -34,6 +36,10 @@ PUBLIC_PATHS = ("/api/openapi.json", "/api/docs")
 PUBLIC_PREFIXES = ("/api/docs/",)
 """The documentation, with Swagger UI's assets under ``/api/docs/``: whole path segments, so
 ``/api/docsomething`` is not public."""
+
+
+NOT_IN_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters that XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/FFFF)."""
 
 
 def _is_xml(mimetype: str | None) -> bool:
@@ -57,20 +63,53 @@ class BodyParser(FlaskParser):
             flask_smorest.abort(
                 415, message=f"unsupported Content-Type {req.mimetype!r}: send application/json or application/xml"
             )
-        return super().load_json(req, schema)
+        data = super().load_json(req, schema)
+        where = _text_xml_cannot_carry(data)
+        if where is not None:  # what is stored is shown in JSON and in XML alike: refused before any write
+            flask_smorest.abort(422, message=f"{where}: has characters that XML cannot carry (control characters)")
+        return data
+
+
+def _text_xml_cannot_carry(value: Any, path: str = "") -> str | None:
+    """Where a JSON body holds text that XML 1.0 cannot carry (a key or a value), or None."""
+    if isinstance(value, str):
+        return (path or "body") if NOT_IN_XML.search(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and NOT_IN_XML.search(key):
+            return path or "body"
+        found = _text_xml_cannot_carry(item, where)
+        if found is not None:
+            return found
+    return None
+
+
+def xml_safe(text: str) -> str:
+    """Text for an XML answer: what XML cannot carry is spelled as a Python escape (``\\x1f``)."""
+    return NOT_IN_XML.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with XML bodies and XML responses (plugins get it through the
-    engine's services, so they never import the engine)."""
+    """flask-smorest's Blueprint with XML bodies and XML responses, and the declaration of what
+    each view does (:meth:`action`). Plugins get it as ``services.Blueprint``."""
 
     ARGUMENTS_PARSER = BodyParser()
 
-    def __init__(self, *args: Any, administrative: bool = False, **kwargs: Any) -> None:
-        """``administrative``: every change through this blueprint is for administrators only
-        (:mod:`ovirt_engine_host.authorization` reads it)."""
-        super().__init__(*args, **kwargs)
-        self.administrative = administrative
+    def action(self, action: str, object_type: str, *, by: str | None = None) -> Callable[..., Any]:
+        """Declare what the view does, for :mod:`ovirt_engine_host.authorization`: ``action``
+        (``read``, ``create``, ``update``, ``delete``, ``operate``) on ``object_type`` (oVirt's
+        element name: ``disk``, ``vm``…); ``by``: the path argument naming the object. The
+        declaration is in the OpenAPI document too (``x-ovirt-action``)."""
+        declared = DeclaredAction(action, object_type, by)
+        document = self.doc(**{OPENAPI_EXTENSION: {"action": action, "object": object_type}})
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            setattr(func, ACTION_ATTRIBUTE, declared)
+            documented: Callable[..., Any] = document(func)
+            return documented
+
+        return decorator
 
     def response(self, status_code: int | str, schema: Any = None, **kwargs: Any) -> Callable[..., Any]:
         decorator = super().response(status_code, schema, **kwargs)
@@ -145,7 +184,7 @@ def fault(code: int, message: str, errors: Any = None, headers: dict[str, str] |
     reason = HTTP_STATUS_CODES.get(code, "Error")
     if client_wants_xml():
         detail = message if not errors else f"{message}: {json.dumps(errors, sort_keys=True)}"
-        body = to_xml("fault", {"reason": reason, "detail": detail})
+        body = to_xml("fault", {"reason": reason, "detail": xml_safe(detail)})
         return Response(body, status=code, mimetype="application/xml", headers=headers)
     payload: dict[str, Any] = {"code": code, "status": reason, "message": message}
     if errors:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
+from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks
-from ovirt_engine_host.services import EngineServices
 
 EXTENSION_KEY = "ovirt_engine"
 

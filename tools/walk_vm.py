@@ -37,9 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     walk = Walk(args.url, args.password)
     uri = os.environ["LIBVIRT_DEFAULT_URI"]
-    provider = next(
-        p for p in walk.call("GET", "/openstackvolumeproviders", 200).json() if p["name"] == "stack-cinder"
-    )
+    provider = next(p for p in walk.call("GET", "/openstackvolumeproviders", 200).json() if p["name"] == "stack-cinder")
     secret_uuid = os.environ["OVIRT_STACK_RBD_SECRET_UUID"]
     keys_path = f"/openstackvolumeproviders/{provider['id']}/authenticationkeys"
     key = {"uuid": secret_uuid, "usage_type": "ceph", "value": cephx_key(), "description": "client.cinder"}

@@ -12,6 +12,12 @@ import marshmallow as ma
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 PROVIDERS_PATH = "/api/openstackvolumeproviders"
 CEPHX_KEY_BYTES = 28  # 2 type + 8 creation time + 2 length + 16 secret
+CEPHX_KEY_PATTERN = r"^[A-Za-z0-9+/]{38}==$"
+"""The base64 of 28 bytes, as `ceph auth get-key` prints it."""
+HTTP_URL_PATTERN = r"^https?://"
+EMPTY_OR_HTTP_URL_PATTERN = r"^(https?://|$)"
+OPENAPI_SCHEMA = "openapi_schema"
+"""Field metadata that the engine's OpenAPI document reads: the schema a method field loads."""
 
 
 class Strict(ma.Schema):
@@ -28,15 +34,18 @@ class PropertiesSchema(Strict):
     property = ma.fields.List(ma.fields.Nested(PropertySchema), load_default=list)
 
 
-class ReferenceSchema(Strict):
+class DataCenterReferenceSchema(Strict):
+    required_any = (("id", "name"),)  # the engine's OpenAPI document shows it as anyOf
+
     id = ma.fields.String()
     name = ma.fields.String()
     href = ma.fields.String(load_only=True)
 
     @ma.validates_schema
     def id_or_name(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("id") and not data.get("name"):
-            raise ma.ValidationError("give the id or the name", "id")
+        for group in self.required_any:
+            if not any(data.get(name) for name in group):
+                raise ma.ValidationError("give the " + " or the ".join(group), group[0])
 
 
 def provider_reference(provider: Any) -> dict[str, str]:
@@ -83,7 +92,7 @@ class ProviderSchema(Strict):
     description = ma.fields.String(validate=ma.validate.Length(max=4000))
     url = ma.fields.String(
         required=True,
-        validate=_validate_cinder_url,
+        validate=[ma.validate.Regexp(EMPTY_OR_HTTP_URL_PATTERN), _validate_cinder_url],
         metadata={"description": "Cinder's URL as oVirt users enter it (http://host:8776), or its /v3 or "
                   "/v3/{project_id} endpoint; empty: the volumev3 endpoint of Keystone's catalog"},
     )  # fmt: skip
@@ -91,9 +100,13 @@ class ProviderSchema(Strict):
     username = ma.fields.String(validate=ma.validate.Length(max=255))
     password = ma.fields.String(load_only=True, validate=ma.validate.Length(max=1024))
     tenant_name = ma.fields.String(validate=ma.validate.Length(max=255))
-    authentication_url = ma.fields.Url(schemes={"http", "https"}, require_tld=False)
-    properties = ma.fields.Method("dump_properties", "load_properties")
-    data_center = ma.fields.Method("dump_data_center", "load_data_center", required=True)
+    authentication_url = ma.fields.Url(
+        schemes={"http", "https"}, require_tld=False, validate=ma.validate.Regexp(HTTP_URL_PATTERN)
+    )
+    properties = ma.fields.Method("dump_properties", "load_properties", metadata={OPENAPI_SCHEMA: PropertiesSchema})
+    data_center = ma.fields.Method(
+        "dump_data_center", "load_data_center", required=True, metadata={OPENAPI_SCHEMA: DataCenterReferenceSchema}
+    )
 
     def dump_properties(self, provider: Any) -> dict[str, Any] | None:
         return dict_to_properties(json.loads(provider.properties or "{}"))
@@ -105,7 +118,7 @@ class ProviderSchema(Strict):
         return {"id": provider.data_center_id, "href": f"/api/datacenters/{provider.data_center_id}"}
 
     def load_data_center(self, value: Any) -> dict[str, Any]:
-        loaded: dict[str, Any] = ReferenceSchema().load(value)
+        loaded: dict[str, Any] = DataCenterReferenceSchema().load(value)
         return loaded
 
     @ma.post_dump
@@ -155,7 +168,11 @@ class AuthenticationKeySchema(Strict):
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
     uuid = ma.fields.UUID(required=True)
     usage_type = ma.fields.String(load_default="ceph", validate=ma.validate.OneOf(["ceph"]))
-    value = ma.fields.String(required=True, load_only=True, validate=_validate_cephx_key)
+    value = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=[ma.validate.Regexp(CEPHX_KEY_PATTERN, error="not the base64 of a cephx key"), _validate_cephx_key],
+    )
     creation_date = ma.fields.DateTime(dump_only=True)
     openstack_volume_provider = ma.fields.Function(lambda k: provider_reference(k.provider), dump_only=True)
 

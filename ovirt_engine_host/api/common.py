@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import flask_smorest
 import marshmallow as ma
 from sqlalchemy.orm import Session
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+MAX_BYTES = 2**63 - 1
+"""The most a size in bytes (a disk's, a VM's memory) may be: what the engine's 64-bit columns
+hold. A larger number is refused by the schema, before anything is written."""
 
 Model = TypeVar("Model")
 
@@ -34,17 +37,27 @@ class ResourceSchema(ma.Schema):
         return f"{self.collection_path}/{obj.id}"
 
 
-class Reference(ma.Schema):
+class RequiresAny(ma.Schema):
+    """At least one field of each ``required_any`` group has a value: validated here, and
+    documented as the OpenAPI's ``anyOf`` (:mod:`ovirt_engine_host.openapi`)."""
+
+    required_any: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    @ma.validates_schema
+    def one_of_each_group(self, data: dict[str, Any], **_: Any) -> None:
+        for group in self.required_any:
+            if not any(data.get(name) for name in group):
+                raise ma.ValidationError("give the " + " or the ".join(group), group[0])
+
+
+class Reference(RequiresAny):
     """A reference to another resource, by id or by name (oVirt accepts either)."""
+
+    required_any = (("id", "name"),)
 
     id = ma.fields.String()
     name = ma.fields.String()
     href = ma.fields.String(load_only=True)
-
-    @ma.validates_schema
-    def id_or_name(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("id") and not data.get("name"):
-            raise ma.ValidationError("give the id or the name", "id")
 
 
 class DropsEmpty(ma.Schema):

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ovirt_engine_host.api.common import ResourceSchema, get_or_404, name_field
-from ovirt_engine_host.db.models import DataCenter
+from ovirt_engine_host.db.models import DataCenter, Host, StorageDomain, Vm
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session
 
-blp = Blueprint("datacenters", __name__, url_prefix="/api/datacenters", description="Data centers", administrative=True)
+blp = Blueprint("datacenters", __name__, url_prefix="/api/datacenters", description="Data centers")
 
 
 class DataCenterSchema(ResourceSchema):
@@ -30,12 +30,14 @@ class DataCenterSchema(ResourceSchema):
 
 @blp.route("")
 class DataCenterViews(MethodView):
+    @blp.action("read", "data_center")
     @blp.response(200, DataCenterSchema(many=True))
     def get(self) -> Any:
         """List data centers"""
         with db_session() as session:
             return session.scalars(select(DataCenter).order_by(DataCenter.name)).all()
 
+    @blp.action("create", "data_center")
     @blp.arguments(DataCenterSchema)
     @blp.response(201, DataCenterSchema)
     @blp.alt_response(409, description="A data center of that name exists")
@@ -53,19 +55,29 @@ class DataCenterViews(MethodView):
 
 @blp.route("/<string:data_center_id>")
 class DataCenterByIdViews(MethodView):
+    @blp.action("read", "data_center", by="data_center_id")
     @blp.response(200, DataCenterSchema)
     def get(self, data_center_id: str) -> Any:
         """Get a data center"""
         with db_session() as session:
             return get_or_404(session, DataCenter, data_center_id, "data center")
 
+    @blp.action("delete", "data_center", by="data_center_id")
     @blp.response(204)
-    @blp.alt_response(409, description="The data center still has storage domains")
+    @blp.alt_response(409, description="The data center still has storage domains, hosts or VMs")
     def delete(self, data_center_id: str) -> None:
-        """Remove a data center"""
+        """Remove a data center (one without storage domains, hosts and VMs)"""
         with db_session() as session:
             data_center = get_or_404(session, DataCenter, data_center_id, "data center")
-            if data_center.storage_domains:
-                flask_smorest.abort(409, message="the data center still has storage domains")
+            remaining = [
+                what
+                for model, what in ((StorageDomain, "storage domains"), (Host, "hosts"), (Vm, "VMs"))
+                if session.scalar(select(model.id).where(model.data_center_id == data_center.id).limit(1))
+            ]
+            if remaining:
+                flask_smorest.abort(409, message=f"the data center still has {' and '.join(remaining)}")
             session.delete(data_center)
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:  # something was added to it meanwhile
+                flask_smorest.abort(409, message="the data center is in use: something was added to it meanwhile")

@@ -5,21 +5,22 @@ matrix parameter) or ``?async=true``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema
+from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, Reference, RequiresAny, ResourceSchema
 from ovirt_engine_host.api.jobs import JobSchema
 from ovirt_engine_host.api.storagedomains import shown_type
 from ovirt_engine_host.authorization import owned_only
 from ovirt_engine_host.db.models import Disk
-from ovirt_engine_host.disks import DiskService
 from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 from ovirt_engine_host.rest import Blueprint, represent
+from ovirt_engine_host.services.disks import DiskService
 from ovirt_engine_host.state import db_session, engine_state
 
 blp = Blueprint("disks", __name__, url_prefix="/api", description="Disks")
@@ -28,21 +29,26 @@ INTERFACES = ("virtio", "virtio_scsi", "ide")
 
 
 class StorageDomainReferences(ma.Schema):
-    storage_domain = ma.fields.List(ma.fields.Nested(Reference), validate=ma.validate.Length(min=1, max=1))
+    storage_domain = ma.fields.List(
+        ma.fields.Nested(Reference), required=True, validate=ma.validate.Length(min=1, max=1)
+    )
 
 
-class DiskSchema(ResourceSchema, DropsEmpty):
+class DiskSchema(ResourceSchema, DropsEmpty, RequiresAny):
     xml_element = "disk"
     xml_collection = "disks"
     collection_path = "/api/disks"
+    required_any: ClassVar[tuple[tuple[str, ...], ...]] = (("storage_domain", "storage_domains"),)
 
     name = ma.fields.Function(lambda disk: disk.alias, dump_only=True)
     image_id = ma.fields.String(attribute="active_volume_id", dump_only=True)  # the volume it runs on now
     alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255), load_default="disk")
     description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
-    storage_domain = ma.fields.Method("reference_domain", deserialize="load_domain")
+    storage_domain = ma.fields.Method(
+        "reference_domain", deserialize="load_domain", metadata={OPENAPI_SCHEMA: Reference}
+    )
     storage_domains = ma.fields.Nested(StorageDomainReferences, load_only=True)
-    provisioned_size = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    provisioned_size = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
     actual_size = ma.fields.Integer(dump_only=True)
     status = ma.fields.Method("state", dump_only=True)
     interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio")
@@ -57,7 +63,9 @@ class DiskSchema(ResourceSchema, DropsEmpty):
         load_default=False,
     )
     storage_type = ma.fields.Method("storage_type_of", dump_only=True)
-    openstack_volume_type = ma.fields.Method("reference_volume_type", deserialize="load_reference")
+    openstack_volume_type = ma.fields.Method(
+        "reference_volume_type", deserialize="load_reference", metadata={OPENAPI_SCHEMA: Reference}
+    )
 
     def storage_type_of(self, disk: Disk) -> str:
         return shown_type(disk.storage_domain.type)[1]
@@ -80,12 +88,18 @@ class DiskSchema(ResourceSchema, DropsEmpty):
         return str(reference.get("id") or reference["name"])
 
 
+class StorageDomainDiskSchema(DiskSchema):
+    """A disk added on the storage domain its path names: the body need not name one."""
+
+    required_any = ()
+
+
 class DiskUpdateSchema(ma.Schema):
     xml_element = "disk"
 
     alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
     description = ma.fields.String(validate=ma.validate.Length(max=4000))
-    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1))
+    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
     bootable = ma.fields.Boolean()
     interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES))
 
@@ -129,12 +143,14 @@ def add_disk(data: dict[str, Any], storage_domain: dict[str, str] | str) -> Any:
 
 @blp.route("/disks")
 class DiskViews(MethodView):
+    @blp.action("read", "disk")
     @blp.response(200, DiskSchema(many=True))
     def get(self) -> Any:
         """List disks"""
         with db_session() as session:
             return session.scalars(owned_only(select(Disk), Disk).order_by(Disk.alias, Disk.id)).all()
 
+    @blp.action("create", "disk")
     @blp.arguments(DiskSchema)
     @blp.response(201, DiskSchema)
     @blp.alt_response(409, description="A quota refuses the disk")
@@ -145,6 +161,7 @@ class DiskViews(MethodView):
 
 @blp.route("/storagedomains/<string:storage_domain_id>/disks")
 class StorageDomainDiskViews(MethodView):
+    @blp.action("read", "disk")
     @blp.response(200, DiskSchema(many=True))
     def get(self, storage_domain_id: str) -> Any:
         """List the disks of a storage domain"""
@@ -156,7 +173,8 @@ class StorageDomainDiskViews(MethodView):
             )
             return session.scalars(query).all()
 
-    @blp.arguments(DiskSchema)
+    @blp.action("create", "disk")
+    @blp.arguments(StorageDomainDiskSchema)
     @blp.response(201, DiskSchema)
     def post(self, data: dict[str, Any], storage_domain_id: str) -> Any:
         """Add a disk on this storage domain"""
@@ -165,6 +183,7 @@ class StorageDomainDiskViews(MethodView):
 
 @blp.route("/disks/<string:disk_id>")
 class DiskByIdViews(MethodView):
+    @blp.action("read", "disk", by="disk_id")
     @blp.response(200, DiskSchema)
     def get(self, disk_id: str) -> Any:
         """Get a disk"""
@@ -172,6 +191,7 @@ class DiskByIdViews(MethodView):
         with db_session() as session:
             return DiskService.get(session, disk_id)
 
+    @blp.action("update", "disk", by="disk_id")
     @blp.arguments(DiskUpdateSchema)
     @blp.response(200, DiskSchema)
     def put(self, data: dict[str, Any], disk_id: str) -> Any:
@@ -179,6 +199,7 @@ class DiskByIdViews(MethodView):
         disk_id, _ = split_matrix(disk_id)
         return service().update(disk_id, data, owner_id())
 
+    @blp.action("delete", "disk", by="disk_id")
     @blp.arguments(DeleteArgs, location="query")
     @blp.response(204)
     @blp.alt_response(202, description="Accepted: the job removing the disk (asynchronous, or still running)")

@@ -20,11 +20,12 @@ from ovirt_engine_host.api.actions import (
 )
 from ovirt_engine_host.api.common import ResourceSchema, name_field
 from ovirt_engine_host.db.models import Host
-from ovirt_engine_host.hosts import HostService
+from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import db_session, engine_state
 
-blp = Blueprint("hosts", __name__, url_prefix="/api/hosts", description="Hosts", administrative=True)
+blp = Blueprint("hosts", __name__, url_prefix="/api/hosts", description="Hosts")
 
 
 class HostSchema(ResourceSchema):
@@ -35,7 +36,9 @@ class HostSchema(ResourceSchema):
     name = name_field(255, required=True)
     address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
     status = ma.fields.Function(lambda host: {"state": host.status}, dump_only=True)
-    cluster = ma.fields.Method("cluster_dump", deserialize="cluster_load", required=True)
+    cluster = ma.fields.Method(
+        "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
+    )
     protocol = ma.fields.String(
         attribute="libvirt_uri",
         validate=ma.validate.Regexp(r"^[a-z][a-z0-9+]*://", error="a libvirt URI, e.g. qemu:///system"),
@@ -55,12 +58,14 @@ def service() -> HostService:
 
 @blp.route("")
 class HostViews(MethodView):
+    @blp.action("read", "host")
     @blp.response(200, HostSchema(many=True))
     def get(self) -> Any:
         """List hosts"""
         with db_session() as session:
             return session.scalars(select(Host).order_by(Host.name)).all()
 
+    @blp.action("create", "host")
     @blp.arguments(HostSchema)
     @blp.response(201, HostSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -71,12 +76,14 @@ class HostViews(MethodView):
 
 @blp.route("/<string:host_id>")
 class HostByIdViews(MethodView):
+    @blp.action("read", "host", by="host_id")
     @blp.response(200, HostSchema)
     def get(self, host_id: str) -> Any:
         """Get a host"""
         with db_session() as session:
             return HostService.get(session, host_id)
 
+    @blp.action("delete", "host", by="host_id")
     @blp.response(204)
     def delete(self, host_id: str) -> None:
         """Remove a host in maintenance"""
@@ -85,6 +92,7 @@ class HostByIdViews(MethodView):
 
 @blp.route("/<string:host_id>/activate")
 class HostActivateView(MethodView):
+    @blp.action("operate", "host", by="host_id")
     @blp.response(200, ActionSchema)
     def post(self, host_id: str) -> Any:
         """Activate a host: libvirt answers, the data center's libvirt secrets are registered"""
@@ -94,6 +102,7 @@ class HostActivateView(MethodView):
 
 @blp.route("/<string:host_id>/deactivate")
 class HostDeactivateView(MethodView):
+    @blp.action("operate", "host", by="host_id")
     @blp.response(200, ActionSchema)
     def post(self, host_id: str) -> Any:
         """Move a host to maintenance (refused while it runs VMs)"""

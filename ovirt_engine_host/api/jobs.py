@@ -65,6 +65,7 @@ class StepSchema(ResourceSchema, DropsEmpty):
 
 @blp.route("")
 class JobViews(MethodView):
+    @blp.action("read", "job")
     @blp.response(200, JobSchema(many=True))
     def get(self) -> Any:
         """List the most recent jobs, newest first"""
@@ -74,6 +75,7 @@ class JobViews(MethodView):
 
 @blp.route("/<string:job_id>")
 class JobByIdViews(MethodView):
+    @blp.action("read", "job", by="job_id")
     @blp.response(200, JobSchema)
     def get(self, job_id: str) -> Any:
         """Get a job"""
@@ -83,6 +85,7 @@ class JobByIdViews(MethodView):
 
 @blp.route("/<string:job_id>/steps")
 class StepViews(MethodView):
+    @blp.action("read", "job", by="job_id")
     @blp.response(200, StepSchema(many=True))
     def get(self, job_id: str) -> Any:
         """List a job's steps"""

@@ -140,6 +140,7 @@ def summary(session: Session) -> dict[str, dict[str, int]]:
 
 @blp.route("")
 class ApiViews(MethodView):
+    @blp.action("read", "api")
     @blp.response(200, ApiSchema)
     def get(self) -> Any:
         """The API's entry point: a link to every collection, the product, a summary, the time"""

@@ -22,9 +22,7 @@ def shown_type(name: str) -> tuple[str, str]:
     return (registered["ovirt_type"], registered["storage_type"]) if registered else ("data", name)
 
 
-blp = Blueprint(
-    "storagedomains", __name__, url_prefix="/api/storagedomains", description="Storage domains", administrative=True
-)
+blp = Blueprint("storagedomains", __name__, url_prefix="/api/storagedomains", description="Storage domains")
 
 
 class StorageDomainSchema(ResourceSchema):
@@ -55,6 +53,7 @@ class StorageDomainSchema(ResourceSchema):
 
 @blp.route("")
 class StorageDomainViews(MethodView):
+    @blp.action("read", "storage_domain")
     @blp.response(200, StorageDomainSchema(many=True))
     def get(self) -> Any:
         """List storage domains"""
@@ -64,6 +63,7 @@ class StorageDomainViews(MethodView):
 
 @blp.route("/<string:storage_domain_id>")
 class StorageDomainByIdViews(MethodView):
+    @blp.action("read", "storage_domain", by="storage_domain_id")
     @blp.response(200, StorageDomainSchema)
     def get(self, storage_domain_id: str) -> Any:
         """Get a storage domain"""

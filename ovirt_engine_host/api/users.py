@@ -12,10 +12,10 @@ from ovirt_engine_host.api.common import ResourceSchema, name_field
 from ovirt_engine_host.authorization import current_user
 from ovirt_engine_host.db.models import User
 from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.services.users import UserService
 from ovirt_engine_host.state import db_session, engine_state
-from ovirt_engine_host.users import UserService
 
-blp = Blueprint("users", __name__, url_prefix="/api/users", description="Users", administrative=True)
+blp = Blueprint("users", __name__, url_prefix="/api/users", description="Users")
 
 
 class UserSchema(ResourceSchema):
@@ -41,12 +41,14 @@ def service() -> UserService:
 
 @blp.route("")
 class UserViews(MethodView):
+    @blp.action("read", "user")
     @blp.response(200, UserSchema(many=True))
     def get(self) -> Any:
         """List users"""
         with db_session() as session:
             return session.scalars(select(User).order_by(User.name)).all()
 
+    @blp.action("create", "user")
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, description="A user of that name exists")
@@ -57,12 +59,14 @@ class UserViews(MethodView):
 
 @blp.route("/<string:user_id>")
 class UserByIdViews(MethodView):
+    @blp.action("read", "user", by="user_id")
     @blp.response(200, UserSchema)
     def get(self, user_id: str) -> Any:
         """Get a user"""
         with db_session() as session:
             return UserService.get(session, user_id)
 
+    @blp.action("update", "user", by="user_id")
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     @blp.alt_response(409, description="The last administrator cannot be demoted")
@@ -70,6 +74,7 @@ class UserByIdViews(MethodView):
         """Change a user's password or administrator flag"""
         return service().update(user_id, data)
 
+    @blp.action("delete", "user", by="user_id")
     @blp.response(204)
     @blp.alt_response(409, description="The last administrator, or the account making the request")
     def delete(self, user_id: str) -> None:

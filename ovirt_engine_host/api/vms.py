@@ -17,14 +17,15 @@ from ovirt_engine_host.api.actions import (
     cluster_reference,
     completed,
 )
-from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema, name_field
+from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, ResourceSchema, name_field
 from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, owner_id, storage_domain_of
 from ovirt_engine_host.authorization import owned_only, require_visible
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
 from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import db_session, engine_state
-from ovirt_engine_host.vms import VmService
 
 blp = Blueprint("vms", __name__, url_prefix="/api/vms", description="Virtual machines")
 MiB = 1024**2
@@ -48,10 +49,14 @@ class VmSchema(ResourceSchema, DropsEmpty):
     name = name_field(255, required=True)
     description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
     status = ma.fields.Method("state", dump_only=True)
-    memory = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=16 * MiB), load_default=64 * MiB)
-    cpu = ma.fields.Method("cpu_dump", deserialize="cpu_load")
+    memory = ma.fields.Integer(
+        strict=True, validate=ma.validate.Range(min=16 * MiB, max=MAX_BYTES), load_default=64 * MiB
+    )
+    cpu = ma.fields.Method("cpu_dump", deserialize="cpu_load", metadata={OPENAPI_SCHEMA: CpuSchema})
     host = ma.fields.Method("host_dump", dump_only=True)
-    cluster = ma.fields.Method("cluster_dump", deserialize="cluster_load", required=True)
+    cluster = ma.fields.Method(
+        "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
+    )
     stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
 
     def state(self, vm: Vm) -> dict[str, str]:
@@ -99,16 +104,13 @@ class VmDiskAttachSchema(DiskSchema):
     """Attach the disk ``id``, or add a new disk (the fields of ``POST /api/disks``, validated by
     the same schema before the view runs)."""
 
+    required_any = (("id", "provisioned_size"),)
+
     id = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
     href = ma.fields.String(load_only=True)  # type: ignore[assignment]
-    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1))
+    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
     interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio_scsi")
     active = ma.fields.Boolean(load_default=True)
-
-    @ma.validates_schema
-    def existing_or_new(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("id") and "provisioned_size" not in data:
-            raise ma.ValidationError("required for a new disk (or give the id of a disk)", "provisioned_size")
 
 
 def service() -> VmService:
@@ -123,12 +125,14 @@ def attached_disks(vm_id: str) -> list[AttachedDisk]:
 
 @blp.route("")
 class VmViews(MethodView):
+    @blp.action("read", "vm")
     @blp.response(200, VmSchema(many=True))
     def get(self) -> Any:
         """List VMs"""
         with db_session() as session:
             return session.scalars(owned_only(select(Vm), Vm).order_by(Vm.name)).all()
 
+    @blp.action("create", "vm")
     @blp.arguments(VmSchema)
     @blp.response(201, VmSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -141,12 +145,14 @@ class VmViews(MethodView):
 
 @blp.route("/<string:vm_id>")
 class VmByIdViews(MethodView):
+    @blp.action("read", "vm", by="vm_id")
     @blp.response(200, VmSchema)
     def get(self, vm_id: str) -> Any:
         """Get a VM"""
         with db_session() as session:
             return VmService.get(session, vm_id)
 
+    @blp.action("delete", "vm", by="vm_id")
     @blp.response(204)
     def delete(self, vm_id: str) -> None:
         """Remove a VM that is down (its disks stay)"""
@@ -155,6 +161,7 @@ class VmByIdViews(MethodView):
 
 @blp.route("/<string:vm_id>/start")
 class VmStartView(MethodView):
+    @blp.action("operate", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
@@ -165,6 +172,7 @@ class VmStartView(MethodView):
 
 @blp.route("/<string:vm_id>/stop")
 class VmStopView(MethodView):
+    @blp.action("operate", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
@@ -175,11 +183,13 @@ class VmStopView(MethodView):
 
 @blp.route("/<string:vm_id>/disks")
 class VmDiskViews(MethodView):
+    @blp.action("read", "vm", by="vm_id")
     @blp.response(200, VmDiskSchema(many=True))
     def get(self, vm_id: str) -> Any:
         """List a VM's disks"""
         return attached_disks(vm_id)
 
+    @blp.action("update", "vm", by="vm_id")
     @blp.arguments(VmDiskAttachSchema)
     @blp.response(201, VmDiskSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
@@ -208,6 +218,7 @@ def _disk_action(vm_id: str, disk_id: str, activate: bool) -> dict[str, Any]:
 
 @blp.route("/<string:vm_id>/disks/<string:disk_id>")
 class VmDiskByIdViews(MethodView):
+    @blp.action("read", "vm", by="vm_id")
     @blp.response(200, VmDiskSchema)
     def get(self, vm_id: str, disk_id: str) -> Any:
         """Get a disk of the VM"""
@@ -216,6 +227,7 @@ class VmDiskByIdViews(MethodView):
             raise Refused(404, f"disk {disk_id} is not attached to VM {vm_id}")
         return found[0]
 
+    @blp.action("update", "vm", by="vm_id")
     @blp.response(204)
     def delete(self, vm_id: str, disk_id: str) -> None:
         """Detach a disk from the VM (the disk stays)"""
@@ -224,6 +236,7 @@ class VmDiskByIdViews(MethodView):
 
 @blp.route("/<string:vm_id>/disks/<string:disk_id>/activate")
 class VmDiskActivateView(MethodView):
+    @blp.action("operate", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str, disk_id: str) -> Any:
@@ -233,6 +246,7 @@ class VmDiskActivateView(MethodView):
 
 @blp.route("/<string:vm_id>/disks/<string:disk_id>/deactivate")
 class VmDiskDeactivateView(MethodView):
+    @blp.action("operate", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str, disk_id: str) -> Any:

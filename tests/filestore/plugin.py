@@ -65,10 +65,11 @@ class FilestoreSchema(ma.Schema):
 
 @hookimpl
 def ovirt_engine_register_rest(api: RestApi, services: PluginServices) -> None:
-    blp = services.Blueprint("filestores", __name__, url_prefix="/api/filestores", administrative=True)
+    blp = services.Blueprint("filestores", __name__, url_prefix="/api/filestores")
 
     @blp.route("")
     class FilestoreViews(MethodView):
+        @blp.action("create", "storage_domain")
         @blp.arguments(FilestoreSchema)
         @blp.response(201, FilestoreSchema)
         def post(self, data: dict[str, Any]) -> Any:

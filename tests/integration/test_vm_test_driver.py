@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from ovirt_engine_host import hosts
 from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.domain import live_disk
+from ovirt_engine_host.services import hosts
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
 from tests.engine import Engine, assert_valid_xml
 from tests.stack import Stack

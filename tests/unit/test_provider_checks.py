@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from ovirt_cinder_plugin.cinder import errors
 from ovirt_cinder_plugin.cinder.connection import CinderConnection, CinderCredentials
-from ovirt_cinder_plugin.connections import fingerprint
 from ovirt_cinder_plugin.db.models import Provider
-from ovirt_cinder_plugin.providers import ProviderRefused, ProviderService, refusal_for
+from ovirt_cinder_plugin.services.connections import fingerprint
+from ovirt_cinder_plugin.services.providers import ProviderRefused, ProviderService, refusal_for
 from ovirt_engine_host.db.models import StorageDomain
 from ovirt_engine_host.state import engine_state
 from tests.engine import Engine, build_engine, stop_engine

@@ -14,7 +14,7 @@ import pytest
 
 from ovirt_cinder_plugin.cinder.connection import CinderConnection, CinderCredentials
 from ovirt_cinder_plugin.db.models import Provider
-from ovirt_cinder_plugin.providers import ProviderRefused, ProviderService
+from ovirt_cinder_plugin.services.providers import ProviderRefused, ProviderService
 from ovirt_engine_host.db.models import StorageDomain
 from ovirt_engine_host.state import engine_state
 from tests.engine import build_engine

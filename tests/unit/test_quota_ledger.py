@@ -3,7 +3,7 @@ reserved until the next read, and the quota set is read again once it is stale."
 
 from __future__ import annotations
 
-from ovirt_cinder_plugin.quota_ledger import FRESH_SECONDS, TYPES_SECONDS, QuotaLedger
+from ovirt_cinder_plugin.services.quota_ledger import FRESH_SECONDS, TYPES_SECONDS, QuotaLedger
 from tests.fake_cinder import FakeCinder
 
 

@@ -13,8 +13,8 @@ from ovirt_cinder_plugin.cinder import volumes
 from ovirt_cinder_plugin.cinder.connection import CinderConnection
 from ovirt_cinder_plugin.cinder.errors import CinderError
 from ovirt_cinder_plugin.db.models import Provider
-from ovirt_cinder_plugin.providers import ProviderService
-from ovirt_cinder_plugin.quota_ledger import QuotaLedger
+from ovirt_cinder_plugin.services.providers import ProviderService
+from ovirt_cinder_plugin.services.quota_ledger import QuotaLedger
 
 
 class ProviderMissing(CinderError):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ovirt_cinder_plugin.cinder import attachments
 from ovirt_cinder_plugin.cinder.errors import CinderError
 from ovirt_cinder_plugin.db.models import Provider
-from ovirt_cinder_plugin.disks import DiskOperations
+from ovirt_cinder_plugin.services.disks import DiskOperations
 
 USAGE_PREFIX = "ovirt"
 

@@ -26,8 +26,8 @@ from ovirt_cinder_plugin.cinder.errors import (
     TokenRefused,
 )
 from ovirt_cinder_plugin.cinder.volume_types import VolumeType, get_volume_type, list_volume_types
-from ovirt_cinder_plugin.connections import ConnectionCache
 from ovirt_cinder_plugin.db.models import AuthenticationKey, Provider, new_id
+from ovirt_cinder_plugin.services.connections import ConnectionCache
 
 LOG = logging.getLogger(__name__)
 
@@ -71,6 +71,14 @@ def refusal_for(error: CinderError, requires_authentication: bool) -> ProviderRe
             )
         return ProviderRefused(400, f"authentication_url: {error} (a token of a Keystone this Cinder does not trust)")
     return ProviderRefused(400, f"url: {error}")
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class ProviderService:
@@ -248,6 +256,15 @@ class ProviderService:
             raise ProviderRefused(
                 400, "url: required when requires_authentication is false (only Keystone's catalog can name Cinder)"
             )
+        else:
+            # without Keystone, Cinder's noauth mode takes the user and the project in HTTP
+            # headers, which carry Latin-1 text only
+            for field in ("username", "tenant_name"):
+                value = getattr(provider, field) or ""
+                if not _latin1(value):
+                    raise ProviderRefused(
+                        400, f"{field}: without authentication it travels in an HTTP header: Latin-1 text only"
+                    )
 
     @staticmethod
     def _commit(session: Session, name: str) -> None:

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
-from ovirt_engine_host.hosts import HostService
 from ovirt_engine_host.references import resolve
+from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import EngineState
 
 LOG = logging.getLogger(__name__)

@@ -17,12 +17,12 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host import disk_rules
 from ovirt_engine_host.commands import clock
 from ovirt_engine_host.commands.jobs import start_job
 from ovirt_engine_host.db.models import Command, Disk, DiskAttachment, Job, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.references import resolve
+from ovirt_engine_host.services import disk_rules
 from ovirt_engine_host.state import EngineState
 
 ENGINE_FIELDS = ("alias", "description", "bootable", "interface")
