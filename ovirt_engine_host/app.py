@@ -17,8 +17,16 @@ from flask import Flask
 from sqlalchemy import select
 
 from ovirt_engine_host import authorization, openapi, rest
-from ovirt_engine_host.api import datacenters, disks, docs, hosts, jobs, root, storagedomains, users, vms
-from ovirt_engine_host.commands import disk_operations
+from ovirt_engine_host.api import docs
+from ovirt_engine_host.api.datacenters import routes as datacenters
+from ovirt_engine_host.api.disks import routes as disks
+from ovirt_engine_host.api.hosts import routes as hosts
+from ovirt_engine_host.api.jobs import routes as jobs
+from ovirt_engine_host.api.root import routes as root
+from ovirt_engine_host.api.storagedomains import routes as storagedomains
+from ovirt_engine_host.api.users import routes as users
+from ovirt_engine_host.api.vms import routes as vms
+from ovirt_engine_host.commands import disks as disk_commands
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.operations import Registry
 from ovirt_engine_host.commands.poller import Poller
@@ -92,7 +100,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     services = EngineServices.build(session_factory, SecretBox.from_key_file(config.secret_key_path))
     hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins), services)
     registry = Registry()  # the kinds of commands and jobs this application runs
-    disk_operations.register(registry)
+    disk_commands.register(registry)
     coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
     state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
     state.attach(app)

@@ -7,49 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import select
 
 from ovirt_engine_host.api.actions import (
     ActionSchema,
-    ClusterSchema,
-    cluster_of,
     cluster_reference,
     completed,
 )
-from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.api.hosts.schemas import HostSchema
 from ovirt_engine_host.db.models import Host
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import db_session, engine_state
 
 blp = Blueprint("hosts", __name__, url_prefix="/api/hosts", description="Hosts")
-
-
-class HostSchema(ResourceSchema):
-    xml_element = "host"
-    xml_collection = "hosts"
-    collection_path = "/api/hosts"
-
-    name = name_field(255, required=True)
-    address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
-    status = ma.fields.Function(lambda host: {"state": host.status}, dump_only=True)
-    cluster = ma.fields.Method(
-        "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
-    )
-    protocol = ma.fields.String(
-        attribute="libvirt_uri",
-        validate=ma.validate.Regexp(r"^[a-z][a-z0-9+]*://", error="a libvirt URI, e.g. qemu:///system"),
-    )
-
-    def cluster_dump(self, host: Host) -> dict[str, Any]:
-        return cluster_of(host.data_center_id)
-
-    def cluster_load(self, value: Any) -> dict[str, Any]:
-        loaded: dict[str, Any] = ClusterSchema().load(value)
-        return loaded
 
 
 def service() -> HostService:

@@ -3,114 +3,26 @@ one; activate and deactivate, live while the VM runs), and the actions ``start``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import select
 
 from ovirt_engine_host.api.actions import (
     ActionSchema,
-    ClusterSchema,
-    cluster_of,
     cluster_reference,
     completed,
 )
-from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, ResourceSchema, name_field
-from ovirt_engine_host.api.disks import INTERFACES, DiskSchema, add_disk, owner_id, storage_domain_of
+from ovirt_engine_host.api.disks.routes import add_disk, owner_id, storage_domain_of
+from ovirt_engine_host.api.vms.schemas import AttachedDisk, VmDiskAttachSchema, VmDiskSchema, VmSchema
 from ovirt_engine_host.authorization import owned_only, require_visible
-from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
+from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import db_session, engine_state
 
 blp = Blueprint("vms", __name__, url_prefix="/api/vms", description="Virtual machines")
-MiB = 1024**2
-
-
-class TopologySchema(ma.Schema):
-    sockets = ma.fields.Integer(validate=ma.validate.Range(min=1, max=64), load_default=1)
-    cores = ma.fields.Integer(validate=ma.validate.Equal(1, error="one core per socket"), load_default=1)
-    threads = ma.fields.Integer(validate=ma.validate.Equal(1, error="one thread per core"), load_default=1)
-
-
-class CpuSchema(ma.Schema):
-    topology = ma.fields.Nested(TopologySchema, required=True)
-
-
-class VmSchema(ResourceSchema, DropsEmpty):
-    xml_element = "vm"
-    xml_collection = "vms"
-    collection_path = "/api/vms"
-
-    name = name_field(255, required=True)
-    description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
-    status = ma.fields.Method("state", dump_only=True)
-    memory = ma.fields.Integer(
-        strict=True, validate=ma.validate.Range(min=16 * MiB, max=MAX_BYTES), load_default=64 * MiB
-    )
-    cpu = ma.fields.Method("cpu_dump", deserialize="cpu_load", metadata={OPENAPI_SCHEMA: CpuSchema})
-    host = ma.fields.Method("host_dump", dump_only=True)
-    cluster = ma.fields.Method(
-        "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
-    )
-    stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
-
-    def state(self, vm: Vm) -> dict[str, str]:
-        return {"state": vm.status}
-
-    def cpu_dump(self, vm: Vm) -> dict[str, Any]:
-        return {"topology": {"sockets": vm.cpus, "cores": 1, "threads": 1}}
-
-    def cpu_load(self, value: Any) -> int:
-        return int(CpuSchema().load(value)["topology"]["sockets"])
-
-    def host_dump(self, vm: Vm) -> dict[str, str] | None:
-        return {"id": vm.host_id, "href": f"/api/hosts/{vm.host_id}"} if vm.host_id else None
-
-    def cluster_dump(self, vm: Vm) -> dict[str, Any]:
-        return cluster_of(vm.data_center_id)
-
-    def cluster_load(self, value: Any) -> dict[str, Any]:
-        loaded: dict[str, Any] = ClusterSchema().load(value)
-        return loaded
-
-
-@dataclass
-class AttachedDisk:
-    """A disk as its VM sees it: the disk's fields, the attachment's interface, bootable, active."""
-
-    disk: Disk
-    attachment: DiskAttachment
-
-    def __getattr__(self, name: str) -> Any:
-        if name in {"interface", "bootable", "active"}:
-            return getattr(self.attachment, name)
-        return getattr(self.disk, name)
-
-
-class VmDiskSchema(DiskSchema):
-    active = ma.fields.Boolean(dump_only=True)
-    vm = ma.fields.Function(lambda d: {"id": d.attachment.vm_id, "href": f"/api/vms/{d.attachment.vm_id}"})
-
-    def make_href(self, disk: Any) -> str:
-        return f"/api/vms/{disk.attachment.vm_id}/disks/{disk.id}"
-
-
-class VmDiskAttachSchema(DiskSchema):
-    """Attach the disk ``id``, or add a new disk (the fields of ``POST /api/disks``, validated by
-    the same schema before the view runs)."""
-
-    required_any = (("id", "provisioned_size"),)
-
-    id = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
-    href = ma.fields.String(load_only=True)  # type: ignore[assignment]
-    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
-    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio_scsi")
-    active = ma.fields.Boolean(load_default=True)
 
 
 def service() -> VmService:

@@ -5,107 +5,22 @@ matrix parameter) or ``?async=true``."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-import marshmallow as ma
 from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, Reference, RequiresAny, ResourceSchema
-from ovirt_engine_host.api.jobs import JobSchema
-from ovirt_engine_host.api.storagedomains import shown_type
+from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema, DiskUpdateSchema, StorageDomainDiskSchema
+from ovirt_engine_host.api.jobs.schemas import JobSchema
 from ovirt_engine_host.authorization import owned_only
 from ovirt_engine_host.db.models import Disk
 from ovirt_engine_host.errors import Refused
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.services.disks import DiskService
 from ovirt_engine_host.state import db_session, engine_state
 
 blp = Blueprint("disks", __name__, url_prefix="/api", description="Disks")
-
-INTERFACES = ("virtio", "virtio_scsi", "ide")
-
-
-class StorageDomainReferences(ma.Schema):
-    storage_domain = ma.fields.List(
-        ma.fields.Nested(Reference), required=True, validate=ma.validate.Length(min=1, max=1)
-    )
-
-
-class DiskSchema(ResourceSchema, DropsEmpty, RequiresAny):
-    xml_element = "disk"
-    xml_collection = "disks"
-    collection_path = "/api/disks"
-    required_any: ClassVar[tuple[tuple[str, ...], ...]] = (("storage_domain", "storage_domains"),)
-
-    name = ma.fields.Function(lambda disk: disk.alias, dump_only=True)
-    image_id = ma.fields.String(attribute="active_volume_id", dump_only=True)  # the volume it runs on now
-    alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255), load_default="disk")
-    description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
-    storage_domain = ma.fields.Method(
-        "reference_domain", deserialize="load_domain", metadata={OPENAPI_SCHEMA: Reference}
-    )
-    storage_domains = ma.fields.Nested(StorageDomainReferences, load_only=True)
-    provisioned_size = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
-    actual_size = ma.fields.Integer(dump_only=True)
-    status = ma.fields.Method("state", dump_only=True)
-    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio")
-    format = ma.fields.String(
-        validate=ma.validate.OneOf(["raw"], error="Cinder volumes are raw: only 'raw' is supported"),
-        load_default="raw",
-    )
-    sparse = ma.fields.Boolean(load_default=True)
-    bootable = ma.fields.Boolean(load_default=False)
-    shareable = ma.fields.Boolean(
-        validate=ma.validate.Equal(False, error="shareable (multi-attach) Cinder disks are not supported"),
-        load_default=False,
-    )
-    storage_type = ma.fields.Method("storage_type_of", dump_only=True)
-    openstack_volume_type = ma.fields.Method(
-        "reference_volume_type", deserialize="load_reference", metadata={OPENAPI_SCHEMA: Reference}
-    )
-
-    def storage_type_of(self, disk: Disk) -> str:
-        return shown_type(disk.storage_domain.type)[1]
-
-    def reference_domain(self, disk: Disk) -> dict[str, str]:
-        return {"id": disk.storage_domain_id, "href": f"/api/storagedomains/{disk.storage_domain_id}"}
-
-    def reference_volume_type(self, disk: Disk) -> dict[str, str] | None:
-        return {"name": disk.volume_type} if disk.volume_type else None
-
-    def state(self, disk: Disk) -> dict[str, str]:
-        return {"state": disk.status, **({"detail": disk.status_detail} if disk.status_detail else {})}
-
-    def load_domain(self, value: Any) -> dict[str, str]:
-        loaded: dict[str, str] = Reference().load(value)
-        return loaded
-
-    def load_reference(self, value: Any) -> str:
-        reference = Reference().load(value)
-        return str(reference.get("id") or reference["name"])
-
-
-class StorageDomainDiskSchema(DiskSchema):
-    """A disk added on the storage domain its path names: the body need not name one."""
-
-    required_any = ()
-
-
-class DiskUpdateSchema(ma.Schema):
-    xml_element = "disk"
-
-    alias = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
-    description = ma.fields.String(validate=ma.validate.Length(max=4000))
-    provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
-    bootable = ma.fields.Boolean()
-    interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES))
-
-
-class DeleteArgs(ma.Schema):
-    asynchronous = ma.fields.Boolean(data_key="async", load_default=False)
 
 
 def service() -> DiskService:

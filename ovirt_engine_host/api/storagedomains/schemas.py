@@ -1,18 +1,13 @@
-"""``/api/storagedomains``: list and get. Storage domains of a plugin's type are created and
-removed by that plugin (a Cinder domain comes with its OpenStack volume provider)."""
+"""The schemas of ``/api/storagedomains``, named after oVirt 3.6's XML elements: what the views load
+and dump, and what the OpenAPI document shows."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
-from flask.views import MethodView
-from sqlalchemy import select
 
-from ovirt_engine_host.api.common import ResourceSchema, get_or_404
+from ovirt_engine_host.api.common import ResourceSchema
 from ovirt_engine_host.db.models import StorageDomain
-from ovirt_engine_host.rest import Blueprint
-from ovirt_engine_host.state import db_session, engine_state
+from ovirt_engine_host.state import engine_state
 
 
 def shown_type(name: str) -> tuple[str, str]:
@@ -20,9 +15,6 @@ def shown_type(name: str) -> tuple[str, str]:
     them; a type no plugin serves any more is shown as it is stored."""
     registered = engine_state().hooks.storage_domain_type_info().get(name)
     return (registered["ovirt_type"], registered["storage_type"]) if registered else ("data", name)
-
-
-blp = Blueprint("storagedomains", __name__, url_prefix="/api/storagedomains", description="Storage domains")
 
 
 class StorageDomainSchema(ResourceSchema):
@@ -49,23 +41,3 @@ class StorageDomainSchema(ResourceSchema):
 
     def state(self, domain: StorageDomain) -> dict[str, str]:
         return {"state": domain.status}
-
-
-@blp.route("")
-class StorageDomainViews(MethodView):
-    @blp.action("read", "storage_domain")
-    @blp.response(200, StorageDomainSchema(many=True))
-    def get(self) -> Any:
-        """List storage domains"""
-        with db_session() as session:
-            return session.scalars(select(StorageDomain).order_by(StorageDomain.name)).all()
-
-
-@blp.route("/<string:storage_domain_id>")
-class StorageDomainByIdViews(MethodView):
-    @blp.action("read", "storage_domain", by="storage_domain_id")
-    @blp.response(200, StorageDomainSchema)
-    def get(self, storage_domain_id: str) -> Any:
-        """Get a storage domain"""
-        with db_session() as session:
-            return get_or_404(session, StorageDomain, storage_domain_id, "storage domain")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.api.users.schemas import UserSchema, UserUpdateSchema
 from ovirt_engine_host.authorization import current_user
 from ovirt_engine_host.db.models import User
 from ovirt_engine_host.rest import Blueprint
@@ -16,23 +15,6 @@ from ovirt_engine_host.services.users import UserService
 from ovirt_engine_host.state import db_session, engine_state
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="Users")
-
-
-class UserSchema(ResourceSchema):
-    xml_element = "user"
-    xml_collection = "users"
-    collection_path = "/api/users"
-
-    user_name = name_field(255, required=True, attribute="name")
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=8, max=1024))
-    administrator = ma.fields.Boolean(load_default=False, load_only=True)
-
-
-class UserUpdateSchema(ma.Schema):
-    xml_element = "user"
-
-    password = ma.fields.String(load_only=True, validate=ma.validate.Length(min=8, max=1024))
-    administrator = ma.fields.Boolean(load_only=True)
 
 
 def service() -> UserService:

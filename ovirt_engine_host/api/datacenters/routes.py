@@ -5,27 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import flask_smorest
-import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ovirt_engine_host.api.common import ResourceSchema, get_or_404, name_field
+from ovirt_engine_host.api.common import get_or_404
+from ovirt_engine_host.api.datacenters.schemas import DataCenterSchema
 from ovirt_engine_host.db.models import DataCenter, Host, StorageDomain, Vm
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session
 
 blp = Blueprint("datacenters", __name__, url_prefix="/api/datacenters", description="Data centers")
-
-
-class DataCenterSchema(ResourceSchema):
-    xml_element = "data_center"
-    xml_collection = "data_centers"
-    collection_path = "/api/datacenters"
-
-    name = name_field(40, required=True)
-    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
-    local = ma.fields.Boolean(load_default=False)
 
 
 @blp.route("")

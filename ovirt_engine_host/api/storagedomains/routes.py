@@ -1,0 +1,37 @@
+"""``/api/storagedomains``: list and get. Storage domains of a plugin's type are created and
+removed by that plugin (a Cinder domain comes with its OpenStack volume provider)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ovirt_engine_host.api.common import get_or_404
+from ovirt_engine_host.api.storagedomains.schemas import StorageDomainSchema
+from ovirt_engine_host.db.models import StorageDomain
+from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.state import db_session
+
+blp = Blueprint("storagedomains", __name__, url_prefix="/api/storagedomains", description="Storage domains")
+
+
+@blp.route("")
+class StorageDomainViews(MethodView):
+    @blp.action("read", "storage_domain")
+    @blp.response(200, StorageDomainSchema(many=True))
+    def get(self) -> Any:
+        """List storage domains"""
+        with db_session() as session:
+            return session.scalars(select(StorageDomain).order_by(StorageDomain.name)).all()
+
+
+@blp.route("/<string:storage_domain_id>")
+class StorageDomainByIdViews(MethodView):
+    @blp.action("read", "storage_domain", by="storage_domain_id")
+    @blp.response(200, StorageDomainSchema)
+    def get(self, storage_domain_id: str) -> Any:
+        """Get a storage domain"""
+        with db_session() as session:
+            return get_or_404(session, StorageDomain, storage_domain_id, "storage domain")
