@@ -1,2 +1,2 @@
-"""``/api/datacenters``: data centers: ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api/datacenters``: data centers: ``routes`` (the thin views) and ``schemas`` (their
+marshmallow schemas, named after oVirt 3.6's XML elements)."""

@@ -1,2 +1,2 @@
-"""``/api/disks`` and ``/api/storagedomains/{id}/disks``: disks: ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api/disks`` and ``/api/storagedomains/{id}/disks``: disks: ``routes`` (the thin views) and
+``schemas`` (their marshmallow schemas, named after oVirt 3.6's XML elements)."""

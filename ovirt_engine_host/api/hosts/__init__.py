@@ -1,2 +1,2 @@
-"""``/api/hosts``: hypervisors driven through libvirt: ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api/hosts``: hypervisors driven through libvirt: ``routes`` (the thin views) and ``schemas``
+(their marshmallow schemas, named after oVirt 3.6's XML elements)."""

@@ -1,2 +1,2 @@
-"""``/api/jobs``: jobs and their steps: ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api/jobs``: jobs and their steps: ``routes`` (the thin views) and ``schemas`` (their
+marshmallow schemas, named after oVirt 3.6's XML elements)."""

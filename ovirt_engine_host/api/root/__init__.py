@@ -1,2 +1,2 @@
-"""``/api``: oVirt's API document (the front door): ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api``: oVirt's API document (the front door): ``routes`` (the thin views) and ``schemas``
+(their marshmallow schemas, named after oVirt 3.6's XML elements)."""

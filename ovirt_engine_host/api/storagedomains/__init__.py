@@ -1,2 +1,2 @@
-"""``/api/storagedomains``: storage domains: ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api/storagedomains``: storage domains: ``routes`` (the thin views) and ``schemas`` (their
+marshmallow schemas, named after oVirt 3.6's XML elements)."""

@@ -1,5 +1,5 @@
-"""The schemas of ``/api/storagedomains``, named after oVirt 3.6's XML elements: what the views load
-and dump, and what the OpenAPI document shows."""
+"""The schemas of ``/api/storagedomains``, named after oVirt 3.6's XML elements: what the views
+load and dump, and what the OpenAPI document shows."""
 
 from __future__ import annotations
 

@@ -1,2 +1,2 @@
-"""``/api/users``: the engine's users: ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api/users``: the engine's users: ``routes`` (the thin views) and ``schemas`` (their
+marshmallow schemas, named after oVirt 3.6's XML elements)."""

@@ -1,2 +1,2 @@
-"""``/api/vms``: VMs and their disks: ``routes`` (the thin views) and ``schemas`` (their marshmallow schemas, named
-after oVirt 3.6's XML elements)."""
+"""``/api/vms``: VMs and their disks: ``routes`` (the thin views) and ``schemas`` (their
+marshmallow schemas, named after oVirt 3.6's XML elements)."""
