@@ -14,7 +14,7 @@ from ovirt_cinder_plugin.hostside import rbd_disks
 from ovirt_cinder_plugin.hostside.install import hook_scripts
 from ovirt_cinder_plugin.runtime import runtime_for
 from ovirt_cinder_plugin.services.disks import DiskOperations
-from ovirt_engine_host.contract import StorageDomainType, hookimpl
+from ovirt_engine_host.contract import PluginServices, RestApi, StorageDomainType, hookimpl
 
 STORAGE_DOMAIN_TYPE = "cinder"
 GiB = 1024**3
@@ -41,10 +41,14 @@ def ovirt_engine_storage_domain_types() -> list[StorageDomainType]:
 
 
 @hookimpl
-def ovirt_engine_register_rest(api: Any, services: Any) -> None:
-    from ovirt_cinder_plugin.api.routes import create_blueprint
+def ovirt_engine_register_rest(api: RestApi, services: PluginServices) -> None:
+    from ovirt_cinder_plugin.api.authentication_keys import routes as keys
+    from ovirt_cinder_plugin.api.providers import routes as providers
+    from ovirt_cinder_plugin.api.volume_types import routes as volume_types
 
-    api.register_blueprint(create_blueprint(services, runtime_for(services).providers))
+    runtime = runtime_for(services)
+    for resource in (providers, volume_types, keys):
+        api.register_blueprint(resource.create_blueprint(services, runtime.providers))
 
 
 def _disks(storage_domain: Any, services: Any) -> DiskOperations | None:

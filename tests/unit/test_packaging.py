@@ -23,7 +23,7 @@ def test_the_plugin_is_found_through_its_entry_point() -> None:
 
 def test_the_plugin_loads_nothing_of_the_engine_but_the_contract() -> None:
     code = (
-        "import sys, ovirt_cinder_plugin.plugin, ovirt_cinder_plugin.api.routes; "
+        "import sys, ovirt_cinder_plugin.plugin, ovirt_cinder_plugin.api.providers.routes; "
         "print(sorted(m for m in sys.modules if m.startswith('ovirt_engine_host')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,0 +1,1 @@
+"""``/api/openstackvolumeproviders``: ``routes`` (the thin views) and ``schemas``."""
