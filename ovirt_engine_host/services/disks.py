@@ -1,9 +1,10 @@
 """The engine's disks: add, update and extend, remove; each backend change runs as a command of
 the coordinator, so a request answers at once (the disk ``locked``) and the poller finishes it.
 
-The engine does not know a backend's rules (Cinder sizes volumes in whole GiB): it asks the
-plugin for a quota verdict, and a plugin's refusal, raised when the operation starts, reaches
-the client as a 4xx naming the field.
+The engine knows no backend's rules: it checks a disk against the rules the serving plugin
+registered with its storage-domain type (formats, size granularity, sharing, extra fields),
+asks the plugin for a quota verdict, and a plugin's refusal, raised when the operation starts,
+reaches the client as a 4xx naming the field. All of it before anything is written.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ class DiskService:
         with self.session() as session:
             domain = self.storage_domain(session, storage_domain)
             spec = {**spec, "storage_domain_id": domain.id, "owner_id": owner_id}
-            disk_rules.check_new_disk(disk_rules.registered_type(self.state.hooks, domain.type), spec)
+            registered = disk_rules.registered_type(self.state.hooks, domain.type)
+            disk_rules.check_new_disk(registered, spec)
+            spec["format"] = spec.get("format") or registered["disks"]["formats"][0]
             self.check_quota(domain, QuotaRequest("create", spec["provisioned_size"], spec.get("volume_type"), 1))
             request_id = str(uuid.uuid4())
             job = start_job(session, f"Adding Disk {spec['alias']}", owner_id, "Creating the volume")

@@ -32,7 +32,7 @@ LOG = logging.getLogger(__name__)
 
 @dataclass
 class StartReport:
-    """Where a start's time went: Cinder attachments, the hook scripts, libvirt."""
+    """Where a start's time went: the storage plugins' preparations, the hook scripts, libvirt."""
 
     attachments: float
     hooks: float
@@ -175,7 +175,7 @@ class VmService:
             session.commit()
         report = StartReport(prepared, times.hooks, times.libvirt, xml)
         LOG.info(
-            "VM %s up on %s: Cinder attachments %.3f s, hooks %.3f s, libvirt %.3f s",
+            "VM %s up on %s: disks prepared %.3f s, hooks %.3f s, libvirt %.3f s",
             vm.name, host.name, report.attachments, report.hooks, report.libvirt,
         )  # fmt: skip
         return report

@@ -15,6 +15,9 @@ from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 INTERFACES = ("virtio", "virtio_scsi", "ide")
 
 
+FORMATS = ("raw", "cow")
+
+
 class StorageDomainReferences(ma.Schema):
     storage_domain = ma.fields.List(
         ma.fields.Nested(Reference), required=True, validate=ma.validate.Length(min=1, max=1)
@@ -39,16 +42,12 @@ class DiskSchema(ResourceSchema, DropsEmpty, RequiresAny):
     actual_size = ma.fields.Integer(dump_only=True)
     status = ma.fields.Method("state", dump_only=True)
     interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio")
-    format = ma.fields.String(
-        validate=ma.validate.OneOf(["raw"], error="Cinder volumes are raw: only 'raw' is supported"),
-        load_default="raw",
-    )
+    # oVirt's formats; which of them a storage type stores (and whether its disks may be shared)
+    # is the serving plugin's rule, checked by the service layer (ovirt_engine_host.services.disk_rules)
+    format = ma.fields.String(validate=ma.validate.OneOf(FORMATS))
     sparse = ma.fields.Boolean(load_default=True)
     bootable = ma.fields.Boolean(load_default=False)
-    shareable = ma.fields.Boolean(
-        validate=ma.validate.Equal(False, error="shareable (multi-attach) Cinder disks are not supported"),
-        load_default=False,
-    )
+    shareable = ma.fields.Boolean(load_default=False)
     storage_type = ma.fields.Method("storage_type_of", dump_only=True)
     openstack_volume_type = ma.fields.Method(
         "reference_volume_type", deserialize="load_reference", metadata={OPENAPI_SCHEMA: Reference}
