@@ -77,6 +77,36 @@ def ovirt_engine_extend_disk(storage_domain: Any, disk: Any, new_size: int, serv
 
 
 @hookimpl
+def ovirt_engine_create_snapshot(
+    storage_domain: Any, disk: Any, snapshot: Any, resuming: bool, services: Any
+) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.snapshot(storage_domain, disk, snapshot, resuming) if operations else None
+
+
+@hookimpl
+def ovirt_engine_delete_snapshot(storage_domain: Any, snapshot: Any, services: Any) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.delete_snapshot(storage_domain, snapshot) if operations else None
+
+
+@hookimpl
+def ovirt_engine_clone_disk(
+    storage_domain: Any, disk: Any, snapshot: Any, request_id: str, resuming: bool, services: Any
+) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.clone(storage_domain, disk, snapshot, request_id, resuming) if operations else None
+
+
+@hookimpl
+def ovirt_engine_delete_volume(
+    storage_domain: Any, volume_id: str, request_id: str, services: Any
+) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.delete_volume(storage_domain, volume_id, request_id) if operations else None
+
+
+@hookimpl
 def ovirt_engine_poll_operations(
     storage_domain: Any, operations: list[dict[str, Any]], services: Any
 ) -> list[dict[str, Any]] | None:

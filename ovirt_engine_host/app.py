@@ -23,10 +23,12 @@ from ovirt_engine_host.api.disks import routes as disks
 from ovirt_engine_host.api.hosts import routes as hosts
 from ovirt_engine_host.api.jobs import routes as jobs
 from ovirt_engine_host.api.root import routes as root
+from ovirt_engine_host.api.snapshots import routes as snapshots
 from ovirt_engine_host.api.storagedomains import routes as storagedomains
 from ovirt_engine_host.api.users import routes as users
 from ovirt_engine_host.api.vms import routes as vms
 from ovirt_engine_host.commands import disks as disk_commands
+from ovirt_engine_host.commands import snapshots as snapshot_commands
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.operations import Registry
 from ovirt_engine_host.commands.poller import Poller
@@ -39,7 +41,9 @@ from ovirt_engine_host.security import SecretBox, password_matches
 from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import EngineState
 
-ENGINE_BLUEPRINTS = (root.blp, datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, hosts.blp, vms.blp, users.blp)
+ENGINE_BLUEPRINTS = (
+    root.blp, datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, hosts.blp, vms.blp, snapshots.blp, users.blp
+)
 AUTH_CACHE_SECONDS = 30.0
 
 
@@ -101,6 +105,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins), services)
     registry = Registry()  # the kinds of commands and jobs this application runs
     disk_commands.register(registry)
+    snapshot_commands.register(registry)
     coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
     state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
     state.attach(app)

@@ -84,7 +84,8 @@ NAMING_CONVENTION = {
 ``MetaData(naming_convention=NAMING_CONVENTION)``): migrations can name what they alter, on
 SQLite and PostgreSQL alike."""
 
-OPERATION_KINDS = ("create_disk", "delete_disk", "extend_disk")
+OPERATION_KINDS = ("create_disk", "delete_disk", "extend_disk", "create_snapshot", "delete_snapshot", "clone_disk",
+                   "delete_volume")  # fmt: skip
 """The values of :attr:`OperationHandle.kind`: the name of the hook that started the operation,
 without the ``ovirt_engine_`` prefix."""
 
@@ -183,6 +184,30 @@ Permission = Literal["allow", "own", "deny"]
 """A decision of :func:`ovirt_engine_permission`: ``allow``; ``own``: allowed only on objects the
 user owns (lists are cut down to them, another's object answers 404, as if it did not exist);
 ``deny`` (403)."""
+
+
+class SnapshotView(Protocol):
+    """One disk's part of a VM snapshot, as a plugin may read it."""
+
+    @property
+    def id(self) -> str:
+        """The engine's id of the disk snapshot (UUID string); the idempotency key of its create."""
+
+    @property
+    def description(self) -> str:
+        """The VM snapshot's description."""
+
+    @property
+    def disk_id(self) -> str:
+        """The disk it is a snapshot of."""
+
+    @property
+    def volume_id(self) -> str:
+        """The backend volume it copies (the disk's active volume when it was taken)."""
+
+    @property
+    def backend_id(self) -> str | None:
+        """The backend's snapshot id, ``None`` until the create's handle was persisted."""
 
 
 class HostView(Protocol):
@@ -654,6 +679,110 @@ def ovirt_engine_extend_disk(
     :func:`ovirt_engine_check_quota` allowed it.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_create_snapshot(
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    snapshot: SnapshotView,
+    resuming: bool,
+    services: PluginServices,
+) -> OperationHandle | None:
+    """Start a point-in-time copy of a disk's active volume (crash consistent when the VM runs).
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk; reads ``id``, ``name``, ``active_volume_id``.
+    :param snapshot: The disk snapshot to make; reads ``id`` (the idempotency key: tag the backend
+        snapshot with it), ``description``, ``volume_id`` (the volume to copy: the disk's active
+        volume when the snapshot was asked for).
+    :param resuming: ``True`` when the engine may have asked before: find the snapshot by
+        ``snapshot.id`` first.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: An :class:`OperationHandle` with ``"kind": "create_snapshot"``, ``backend_id`` the
+        backend's snapshot id and ``request_id`` ``snapshot.id``.
+
+    **When**: for each disk of a VM snapshot (``POST /vms/{id}/snapshots``), in one job.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_delete_snapshot(
+    storage_domain: StorageDomainView, snapshot: SnapshotView, services: PluginServices
+) -> OperationHandle | None:
+    """Start deleting a disk snapshot on the backend.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult. A snapshot that is gone already is fine (the
+    poll answers ``gone``, which is success for a delete); one the backend refuses to delete
+    (a volume made from it depends on it) raises with ``status`` 409.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param snapshot: The disk snapshot; reads ``id``, ``backend_id``.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: An :class:`OperationHandle` with ``"kind": "delete_snapshot"``.
+
+    **When**: when a VM snapshot is removed, and when a failed snapshot job undoes its parts.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_clone_disk(
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    snapshot: SnapshotView,
+    request_id: str,
+    resuming: bool,
+    services: PluginServices,
+) -> OperationHandle | None:
+    """Start a new volume made from a disk snapshot (thin where the backend can: an RBD
+    copy-on-write child of the snapshot), the disk's size and type.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk the volume is for; reads ``id``, ``name``, ``description``,
+        ``provisioned_size``, ``volume_type``.
+    :param snapshot: The disk snapshot to start from; reads ``backend_id``.
+    :param request_id: The idempotency key: tag the new volume with it.
+    :param resuming: ``True`` when the engine may have asked before: look the volume up first.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: An :class:`OperationHandle` with ``"kind": "clone_disk"``, ``backend_id`` the new
+        volume's id and ``request_id`` ``request_id``.
+
+    **When**: for each disk of a snapshot preview (``POST /vms/{id}/preview_snapshot``).
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_delete_volume(
+    storage_domain: StorageDomainView, volume_id: str, request_id: str, services: PluginServices
+) -> OperationHandle | None:
+    """Start deleting a backend volume that is not (or no longer) a disk's own: a preview's.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult. A volume that is gone already is fine.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param volume_id: The backend volume.
+    :param request_id: The engine's key for the operation (a retried delete is harmless).
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: An :class:`OperationHandle` with ``"kind": "delete_volume"``.
+
+    **When**: when a snapshot preview is undone.
+
+    .. versionadded:: 0.2
     """
 
 

@@ -23,6 +23,7 @@ from ovirt_engine_host.contract import (
     QuotaRequestView,
     QuotaVerdict,
     RestApi,
+    SnapshotView,
     StorageDomainType,
     StorageDomainView,
     UserView,
@@ -92,6 +93,35 @@ class EngineHooks:
 
     def extend_disk(self, storage_domain: StorageDomainView, disk: DiskView, new_size: int) -> OperationHandle | None:
         handle = self._storage("extend_disk", storage_domain=storage_domain, disk=disk, new_size=new_size)
+        return cast("OperationHandle | None", handle)
+
+    def create_snapshot(
+        self, storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView, resuming: bool
+    ) -> OperationHandle | None:
+        handle = self._storage(
+            "create_snapshot", storage_domain=storage_domain, disk=disk, snapshot=snapshot, resuming=resuming
+        )
+        return cast("OperationHandle | None", handle)
+
+    def delete_snapshot(self, storage_domain: StorageDomainView, snapshot: SnapshotView) -> OperationHandle | None:
+        handle = self._storage("delete_snapshot", storage_domain=storage_domain, snapshot=snapshot)
+        return cast("OperationHandle | None", handle)
+
+    def clone_disk(
+        self, storage_domain: StorageDomainView, disk: DiskView, snapshot: SnapshotView, request_id: str, resuming: bool
+    ) -> OperationHandle | None:
+        handle = self._storage(
+            "clone_disk", storage_domain=storage_domain, disk=disk, snapshot=snapshot, request_id=request_id,
+            resuming=resuming,
+        )  # fmt: skip
+        return cast("OperationHandle | None", handle)
+
+    def delete_volume(
+        self, storage_domain: StorageDomainView, volume_id: str, request_id: str
+    ) -> OperationHandle | None:
+        handle = self._storage(
+            "delete_volume", storage_domain=storage_domain, volume_id=volume_id, request_id=request_id
+        )
         return cast("OperationHandle | None", handle)
 
     def poll_operations(

@@ -105,3 +105,10 @@ class VolumeTypeNotFound(CinderRefused):
 
     template = "Cinder has no volume type {volume_type_id}"
     status = 404
+
+
+class SnapshotInUse(CinderRefused):
+    """Cinder will not delete the snapshot: a volume made from it still depends on it."""
+
+    template = "Cinder refused to delete snapshot {snapshot_id}: {cause}"
+    status = 409

@@ -34,7 +34,8 @@ GIB = 1 << 30
 REQUEST_ID_KEY = "ovirt_request_id"
 DOMAIN_KEY = "ovirt_storage_domain"
 
-OPERATION_KINDS = frozenset({"create_disk", "delete_disk", "extend_disk"})
+OPERATION_KINDS = frozenset({"create_disk", "delete_disk", "extend_disk", "clone_disk", "delete_volume"})
+DELETE_KINDS = frozenset({"delete_disk", "delete_volume"})
 # A volume in these statuses is usable: the create or extend that was asked for is over.
 USABLE_STATUSES = frozenset({"available", "in-use"})
 # A volume being deleted is as good as gone for a retried create, and a second delete is moot.
@@ -66,6 +67,7 @@ def create_volume(
     size_gib: int,
     volume_type: str | None,
     resuming: bool = True,
+    snapshot_id: str | None = None,
 ) -> str:
     """Start creating a volume and return its id; the same request id always gives the same volume.
 
@@ -73,7 +75,8 @@ def create_volume(
     (``resuming``) the volume of the first attempt is found by its request id metadata and
     nothing new is created. On the first attempt nothing can exist yet, and the look-up (a
     filtered list request) is skipped. ``volume_type`` is a name or an id (Cinder accepts both);
-    None is Cinder's default type.
+    None is Cinder's default type. ``snapshot_id``: a volume made from that snapshot (on RBD a
+    copy-on-write child of it), of at least the snapshot's size.
     """
     existing = _volume_of_request(connection, request_id) if resuming else None
     if existing is not None:
@@ -85,6 +88,7 @@ def create_volume(
             name=name,
             description=description,
             volume_type=volume_type,
+            snapshot_id=snapshot_id,
             metadata={REQUEST_ID_KEY: request_id, DOMAIN_KEY: storage_domain_id},
         )
     except (cinder_exceptions.NotFound, cinder_exceptions.BadRequest) as error:
@@ -195,7 +199,7 @@ def _operation_state(
         if volume_id not in reasons:
             reasons[volume_id] = _failure_reason(connection, volume_id, status)
         return _state(volume_id, "failed", reasons[volume_id], None, status)
-    if handle["kind"] == "delete_disk":
+    if handle["kind"] in DELETE_KINDS:
         if status in USABLE_STATUSES:
             # Cinder's volume service puts a volume it could not delete (a busy RBD image) back.
             reason = f"Cinder kept volume {volume_id} ({status}) instead of deleting it"

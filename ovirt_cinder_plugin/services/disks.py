@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ovirt_cinder_plugin.cinder import volumes
+from ovirt_cinder_plugin.cinder import snapshots, volumes
 from ovirt_cinder_plugin.cinder.connection import CinderConnection
 from ovirt_cinder_plugin.cinder.errors import CinderError
 from ovirt_cinder_plugin.db.models import Provider
@@ -64,8 +64,58 @@ class DiskOperations:
         volumes.extend_volume(self.connection(storage_domain), volume_id, volumes.size_in_gib(new_size))
         return {"backend_id": volume_id, "kind": "extend_disk", "request_id": disk.id}
 
+    def snapshot(self, storage_domain: Any, disk: Any, snapshot: Any, resuming: bool) -> dict[str, str]:
+        snapshot_id = snapshots.create_snapshot(
+            self.connection(storage_domain),
+            volume_id=snapshot.volume_id,
+            request_id=snapshot.id,
+            storage_domain_id=storage_domain.id,
+            name=f"{disk.name} {snapshot.description}"[:255],
+            description=snapshot.description,
+            resuming=resuming,
+        )
+        return {"backend_id": snapshot_id, "kind": "create_snapshot", "request_id": snapshot.id}
+
+    def delete_snapshot(self, storage_domain: Any, snapshot: Any) -> dict[str, str]:
+        snapshots.delete_snapshot(self.connection(storage_domain), snapshot.backend_id)
+        return {"backend_id": snapshot.backend_id, "kind": "delete_snapshot", "request_id": snapshot.id}
+
+    def clone(self, storage_domain: Any, disk: Any, snapshot: Any, request_id: str, resuming: bool) -> dict[str, str]:
+        """A new volume made from a disk snapshot (an RBD copy-on-write child of it)."""
+        volume_id = volumes.create_volume(
+            self.connection(storage_domain),
+            request_id=request_id,
+            storage_domain_id=storage_domain.id,
+            name=disk.name,
+            description=disk.description or "",
+            size_gib=volumes.size_in_gib(disk.provisioned_size),
+            volume_type=disk.volume_type,
+            resuming=resuming,
+            snapshot_id=snapshot.backend_id,
+        )
+        return {"backend_id": volume_id, "kind": "clone_disk", "request_id": request_id}
+
+    def delete_volume(self, storage_domain: Any, volume_id: str, request_id: str) -> dict[str, str]:
+        volumes.delete_volume(self.connection(storage_domain), volume_id)
+        return {"backend_id": volume_id, "kind": "delete_volume", "request_id": request_id}
+
     def poll(self, storage_domain: Any, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return volumes.operation_states(self.connection(storage_domain), storage_domain.id, operations)
+        """At most one volume list and one snapshot list for all pending operations of a domain."""
+        connection = self.connection(storage_domain)
+        on_snapshots = [o for o in operations if o["kind"] in snapshots.SNAPSHOT_KINDS]
+        on_volumes = [o for o in operations if o["kind"] not in snapshots.SNAPSHOT_KINDS]
+        answers: dict[int, dict[str, Any]] = {}
+        if on_volumes:
+            for operation, state in zip(
+                on_volumes, volumes.operation_states(connection, storage_domain.id, on_volumes), strict=True
+            ):
+                answers[id(operation)] = state
+        if on_snapshots:
+            for operation, state in zip(
+                on_snapshots, snapshots.snapshot_states(connection, storage_domain.id, on_snapshots), strict=True
+            ):
+                answers[id(operation)] = state
+        return [answers[id(operation)] for operation in operations]
 
     def check_quota(self, storage_domain: Any, request: Any) -> dict[str, Any]:
         return self.quotas.check(

@@ -281,6 +281,7 @@ class CommandCoordinator:
         undone = any(s.type == "finalizing" for s in job.steps)  # only a failed job undoes
         if not undone and all(c.state == "done" for c in commands):
             kind.finished(session, job, commands)
+            kind.ended(session, job, commands, succeeded=True)
             end_job(job, True)
             return
         if not undone:
@@ -297,6 +298,7 @@ class CommandCoordinator:
             if began:
                 self.wake.set()
                 return
+        kind.ended(session, job, commands, succeeded=False)
         end_job(job, False, job.status_detail)
 
     @staticmethod

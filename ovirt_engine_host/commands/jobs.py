@@ -5,9 +5,10 @@ step when partial results of a failed job are undone."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ovirt_engine_host.commands import clock
 from ovirt_engine_host.db.models import Job, Step
@@ -74,3 +75,15 @@ def end_job(job: Job, succeeded: bool, detail: str | None = None) -> None:
     job.status, job.end_time, job.last_updated = status, moment, moment
     if detail is not None or succeeded:
         job.status_detail = detail
+
+
+def wait_for_job(sessions: sessionmaker[Session], job_id: str, seconds: float) -> Job | None:
+    """The job once it has ended, or as it stands after ``seconds`` (a synchronous request
+    waits, bounded, and answers 202 with the job when it has to stop waiting); ``None`` if gone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "started" or time.monotonic() >= deadline:
+                return job
+        time.sleep(0.1)

@@ -76,6 +76,10 @@ class JobKind:
     def failed(self, session: Session, job: Job, commands: Sequence[Command], begin: Any) -> None:
         """At least one command failed; the commands' own callbacks ran already."""
 
+    def ended(self, session: Session, job: Job, commands: Sequence[Command], succeeded: bool) -> None:
+        """The job ends (after ``finished``, or after ``failed``'s compensations): release what
+        the job held (e.g. the VM's image lock), whatever the outcome."""
+
 
 class Registry:
     """The operation kinds and job kinds of one application."""

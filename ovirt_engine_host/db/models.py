@@ -206,6 +206,8 @@ class Vm(Base):
     status_detail: Mapped[str | None] = mapped_column(Text, default=None)
     host_id: Mapped[str | None] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"), default=None)
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    # the job holding the VM's disks (a snapshot, a preview): oVirt shows the VM image_locked
+    locked_by_job_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     attachments: Mapped[list[DiskAttachment]] = relationship(
@@ -230,3 +232,50 @@ class DiskAttachment(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     vm: Mapped[Vm] = relationship(back_populates="attachments")
+
+
+class Snapshot(Base):
+    """A VM snapshot (oVirt's): the VM's disks at one moment, one :class:`DiskSnapshot` each.
+
+    ``type``: ``regular`` (taken by a user), ``preview`` ("Active VM before the preview": the
+    volumes to go back to while another snapshot is previewed); the VM's ``active`` snapshot is
+    not stored, it is the VM itself. ``status``: ``locked`` while its job runs, ``ok``,
+    ``in_preview`` while previewed."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    vm_id: Mapped[str] = mapped_column(ForeignKey("vms.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str] = mapped_column(String(20), default="regular")
+    status: Mapped[str] = mapped_column(String(20), default="locked")
+    date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    disks: Mapped[list[DiskSnapshot]] = relationship(
+        back_populates="snapshot", cascade="all, delete-orphan", lazy="selectin", order_by="DiskSnapshot.created"
+    )
+
+
+class DiskSnapshot(Base):
+    """One disk's part of a VM snapshot: ``volume_id`` is the volume it copies (the disk's active
+    volume when it was taken); ``backend_id`` the backend's snapshot of it (``None`` for a
+    ``preview`` snapshot, which only remembers the volumes, and until the create's handle is
+    persisted)."""
+
+    __tablename__ = "disk_snapshots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    snapshot_id: Mapped[str] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"), index=True)
+    disk_id: Mapped[str] = mapped_column(ForeignKey("disks.id", ondelete="CASCADE"), index=True)
+    volume_id: Mapped[str] = mapped_column(String(255))
+    backend_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    status: Mapped[str] = mapped_column(String(20), default="locked")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    snapshot: Mapped[Snapshot] = relationship(back_populates="disks", lazy="joined")
+
+    @property
+    def description(self) -> str:
+        """The contract's ``SnapshotView.description``: the VM snapshot's."""
+        return self.snapshot.description
+

@@ -21,7 +21,7 @@ from cinderclient import exceptions as cinder_exceptions
 from keystoneauth1 import exceptions as ks_exceptions
 
 import ovirt_cinder_plugin.cinder
-from ovirt_cinder_plugin.cinder import attachments, errors, probe, quota, volume_types, volumes
+from ovirt_cinder_plugin.cinder import attachments, errors, probe, quota, snapshots, volume_types, volumes
 from ovirt_cinder_plugin.cinder.calls import BOUNDARY_MARK, boundary, translate
 from ovirt_cinder_plugin.cinder.connection import (
     CinderConnection,
@@ -63,6 +63,11 @@ CALLS: dict[str, Callable[[CinderConnection], Any]] = {
     "attachments.detach": lambda c: attachments.detach(c, "a"),
     "volume_types.list_volume_types": volume_types.list_volume_types,
     "volume_types.get_volume_type": lambda c: volume_types.get_volume_type(c, "t"),
+    "snapshots.create_snapshot": lambda c: snapshots.create_snapshot(
+        c, volume_id="v", request_id="r", storage_domain_id="d", name="n", description=""
+    ),
+    "snapshots.delete_snapshot": lambda c: snapshots.delete_snapshot(c, "s"),
+    "snapshots.snapshot_states": lambda c: snapshots.snapshot_states(c, "d", []),
 }
 
 RAISED: list[tuple[Exception, type[errors.CinderError]]] = [

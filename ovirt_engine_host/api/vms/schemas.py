@@ -49,7 +49,8 @@ class VmSchema(ResourceSchema, DropsEmpty):
     stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
 
     def state(self, vm: Vm) -> dict[str, str]:
-        return {"state": vm.status}
+        """oVirt's ``image_locked`` while a job holds the VM's disks (a snapshot, a preview)."""
+        return {"state": "image_locked" if vm.locked_by_job_id else vm.status}
 
     def cpu_dump(self, vm: Vm) -> dict[str, Any]:
         return {"topology": {"sockets": vm.cpus, "cores": 1, "threads": 1}}

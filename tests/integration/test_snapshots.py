@@ -1,0 +1,193 @@
+"""VM snapshots of Cinder disks on the real stack (rbd volumes, SQLite and PostgreSQL), proven on
+the data: patterns written into the RBD images as client.cinder, read back after a snapshot, a
+preview, a custom preview and an undo; RBD parents of the preview volumes; the Cinder objects
+made and removed; XML against api.xsd."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import rbd
+
+from tests.ceph import image_parent, open_pool
+from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
+from tests.engine import Engine, assert_valid_xml
+from tests.stack import Stack
+
+XML = {"Accept": "application/xml"}
+DOMAIN_KEY = "ovirt_storage_domain"
+
+
+@pytest.fixture
+def vm_with_disks(engine: Engine, stack: Stack) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], Any, str]]:
+    """A down VM with two 1 GiB rbd disks: (vm, disks, an admin Cinder client, the domain id)."""
+    domains: list[str] = []
+    with volumes_cleaned(stack, domains) as cinder:
+        domains.append(storage_domain_of(engine, add_provider(engine, stack)))
+        disks = []
+        for alias in ("first", "second"):
+            added = engine.request(
+                "POST", "/api/disks", json=disk_body(domains[0], GiB, stack.volume_type_rbd, alias=alias)
+            )
+            assert added.status_code == 201, added.json
+            disks.append(added.json)
+        disks = [wait_for_disk(engine, d["id"], "ok") for d in disks]
+        vm = engine.request(
+            "POST", "/api/vms", json={"name": "snap-vm", "cluster": {"data_center": {"id": engine.data_center_id}}}
+        ).json
+        for disk in disks:
+            attached = engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disk["id"]})
+            assert attached.status_code == 201, attached.json
+        yield vm, disks, cinder, domains[0]
+        for snapshot in cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domains[0]}}):
+            cinder.volume_snapshots.delete(snapshot)
+
+
+def write(stack: Stack, volume_id: str, data: bytes) -> None:
+    with open_pool(stack) as ioctx, rbd.Image(ioctx, f"volume-{volume_id}") as image:
+        image.write(data, 0)
+
+
+def read(stack: Stack, volume_id: str, length: int) -> bytes:
+    with open_pool(stack) as ioctx, rbd.Image(ioctx, f"volume-{volume_id}", read_only=True) as image:
+        return bytes(image.read(0, length))
+
+
+def wait_for_snapshot(engine: Engine, vm_id: str, snapshot_id: str, wanted: str, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = engine.request("GET", f"/api/vms/{vm_id}/snapshots/{snapshot_id}")
+        if answer.status_code == 200 and answer.json["snapshot_status"] == wanted:
+            return answer.json
+        assert time.monotonic() < deadline, f"snapshot {snapshot_id}: {answer.json}, not {wanted}"
+        time.sleep(0.2)
+
+
+def wait_for_vm_unlocked(engine: Engine, vm_id: str, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while (vm := engine.request("GET", f"/api/vms/{vm_id}").json)["status"]["state"] == "image_locked":
+        assert time.monotonic() < deadline, "the VM stays image_locked"
+        time.sleep(0.2)
+    return vm
+
+
+def active_volumes(engine: Engine, disks: list[dict[str, Any]]) -> list[str]:
+    return [engine.request("GET", f"/api/disks/{d['id']}").json["image_id"] for d in disks]
+
+
+def pattern(name: str, disk: dict[str, Any]) -> bytes:
+    return f"{name}:{disk['alias']}".encode().ljust(64, b".")
+
+
+def test_snapshot_preview_and_undo_read_back_the_right_bytes(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    originals = active_volumes(engine, disks)
+    assert originals == [d["id"] for d in disks]  # a disk runs on the volume it was created with
+    for disk in disks:
+        write(stack, disk["id"], pattern("before", disk))
+
+    taken = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "s1"})
+    assert taken.status_code == 201, taken.json
+    assert taken.json["snapshot_status"] == "locked"
+    snapshot = wait_for_snapshot(engine, vm["id"], taken.json["id"], "ok")
+    wait_for_vm_unlocked(engine, vm["id"])
+    listed = engine.request("GET", f"/api/vms/{vm['id']}/snapshots")
+    assert [(s["type"], s["description"]) for s in listed.json] == [("active", "Active VM"), ("regular", "s1")]
+    assert_valid_xml(engine.request("GET", f"/api/vms/{vm['id']}/snapshots", headers=XML).data)
+    in_cinder = cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}})
+    assert sorted(s.volume_id for s in in_cinder) == sorted(originals)  # one Cinder snapshot per disk
+    parts = engine.request("GET", f"/api/vms/{vm['id']}/snapshots/{snapshot['id']}/disks").json
+    assert sorted(p["id"] for p in parts) == sorted(d["id"] for d in disks)
+
+    for disk in disks:
+        write(stack, disk["id"], pattern("after", disk))
+
+    previewed = engine.request(
+        "POST", f"/api/vms/{vm['id']}/preview_snapshot", json={"snapshot": {"id": snapshot["id"]}}
+    )
+    assert previewed.status_code == 200, previewed.json
+    assert_valid_xml(engine.request("GET", f"/api/vms/{vm['id']}/snapshots", headers=XML).data)
+    previews = active_volumes(engine, disks)
+    assert set(previews).isdisjoint(originals)  # each disk runs on a new volume, its id unchanged
+    snapshot_of = {s.volume_id: s.id for s in in_cinder}
+    with open_pool(stack) as ioctx:
+        for disk, preview, original in zip(disks, previews, originals, strict=True):
+            assert read(stack, preview, 64) == pattern("before", disk)  # the snapshot's bytes
+            parent = image_parent(ioctx, f"volume-{preview}")
+            assert parent == (stack.ceph_pool, f"volume-{original}", f"snapshot-{snapshot_of[original]}")
+    states = {
+        s["description"]: (s["type"], s["snapshot_status"])
+        for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json
+    }
+    assert states == {"Active VM": ("active", "ok"), "s1": ("regular", "in_preview"),
+                      "Active VM before the preview": ("preview", "ok")}  # fmt: skip
+    refused = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "s2"})
+    assert refused.status_code == 409
+
+    undone = engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={})
+    assert undone.status_code == 200, undone.json
+    assert active_volumes(engine, disks) == originals
+    for disk in disks:
+        assert read(stack, disk["id"], 64) == pattern("after", disk)
+    volumes = {v.id for v in cinder.volumes.list(detailed=True, search_opts={"metadata": {DOMAIN_KEY: domain_id}})
+               if v.status != "deleting"}  # fmt: skip
+    assert volumes == set(originals)  # the preview volumes are gone
+    after_undo = {
+        s["description"]: s["snapshot_status"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json
+    }
+    assert after_undo == {"Active VM": "ok", "s1": "ok"}
+
+    removed = engine.request("DELETE", f"/api/vms/{vm['id']}/snapshots/{snapshot['id']}")
+    assert removed.status_code == 204, removed.json
+    assert cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}}) == []
+    assert [s["type"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json] == ["active"]
+
+
+def test_a_custom_preview_reads_each_disks_own_snapshot(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
+    vm, disks, _, _ = vm_with_disks
+    first, second = disks
+    taken = []
+    for name in ("one", "two"):
+        for disk in disks:
+            write(stack, disk["id"], pattern(name, disk))
+        answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": name})
+        assert answer.status_code == 201, answer.json
+        taken.append(wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok"))
+        wait_for_vm_unlocked(engine, vm["id"])
+    custom = {"disks": {"disk": [{"id": first["id"], "snapshot": {"id": taken[0]["id"]}},
+                                  {"id": second["id"], "snapshot": {"id": taken[1]["id"]}}]}}  # fmt: skip
+    previewed = engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot", json=custom)
+    assert previewed.status_code == 200, previewed.json
+    first_volume, second_volume = active_volumes(engine, disks)
+    assert read(stack, first_volume, 64) == pattern("one", first)
+    assert read(stack, second_volume, 64) == pattern("two", second)
+    assert engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={}).status_code == 200
+    assert active_volumes(engine, disks) == [first["id"], second["id"]]
+    for snapshot in taken:
+        assert engine.request("DELETE", f"/api/vms/{vm['id']}/snapshots/{snapshot['id']}").status_code == 204
+
+
+def test_bad_snapshot_requests_are_refused_and_write_nothing(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    for body, status, start in [
+        ({}, 422, "description"),
+        ({"description": "x", "disks": {"disk": [{"id": "not-a-disk-of-the-vm"}]}}, 400, "disks: "),
+    ]:
+        answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json=body)
+        assert answer.status_code == status, answer.json
+        assert answer.json["message"].startswith(start)
+    assert engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot", json={}).status_code == 422
+    assert engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={}).status_code == 409
+    assert cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}}) == []
+    assert [s["type"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json] == ["active"]
+    only_first = {"description": "only the first", "disks": {"disk": [{"id": disks[0]["id"]}]}}
+    subset = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json=only_first)
+    assert subset.status_code == 201, subset.json
+    wait_for_snapshot(engine, vm["id"], subset.json["id"], "ok")
+    parts = engine.request("GET", f"/api/vms/{vm['id']}/snapshots/{subset.json['id']}/disks").json
+    assert [p["id"] for p in parts] == [disks[0]["id"]]
+    wait_for_vm_unlocked(engine, vm["id"])
+    assert engine.request("DELETE", f"/api/vms/{vm['id']}/snapshots/{subset.json['id']}").status_code == 204
