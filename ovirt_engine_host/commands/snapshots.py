@@ -234,8 +234,43 @@ class UndoPreviewJob(SnapshotJob):
             session.delete(before)
 
 
+class CommitPreviewJob(SnapshotJob):
+    """What the preview replaced is gone: the later snapshots (their parts were deleted by the
+    commands) and the record of the volumes before the preview."""
+
+    name = "commit_preview"
+
+    def ended(self, session: Session, job: Job, commands: Sequence[Command], succeeded: bool) -> None:
+        super().ended(session, job, commands, succeeded)
+        vm, _ = _job_subject(session, commands)
+        if succeeded and vm is not None:
+            for previewed in session.scalars(
+                select(Snapshot).where(Snapshot.vm_id == vm.id, Snapshot.status == "in_preview")
+            ):
+                previewed.status = "ok"
+        named = {payload_of(c)["snapshot_id"] for c in commands} | {payload_of(c)["preview_id"] for c in commands}
+        for snapshot_id in named:
+            snapshot = session.get(Snapshot, snapshot_id)
+            if snapshot is None:
+                continue
+            if snapshot.type == "preview" and succeeded:
+                session.delete(snapshot)
+            elif snapshot.type == "preview":
+                snapshot.status = "ok"  # the commit can be asked again
+            elif not snapshot.disks:
+                session.delete(snapshot)
+            else:
+                snapshot.status = "ok"
+
+
 def register(registry: Registry) -> None:
     for operation in (CreateDiskSnapshot(), DeleteDiskSnapshot(), CloneFromSnapshot(), DeleteVolume()):
         registry.register_operation(operation)
-    for job_kind in (CreateSnapshotJob(), DeleteSnapshotJob(), PreviewSnapshotJob(), UndoPreviewJob()):
+    for job_kind in (
+        CreateSnapshotJob(),
+        DeleteSnapshotJob(),
+        PreviewSnapshotJob(),
+        UndoPreviewJob(),
+        CommitPreviewJob(),
+    ):
         registry.register_job_kind(job_kind)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.commands.jobs import start_job, wait_for_job
+from ovirt_engine_host.commands.jobs import end_job, start_job, wait_for_job
 from ovirt_engine_host.db.models import Disk, DiskSnapshot, Job, Snapshot, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.services.vms import VmService
@@ -135,6 +135,57 @@ class SnapshotService:
                     session, job, step, disk, "delete_volume", disk.id, str(uuid.uuid4()), vm, before,
                     {"volume_id": disk.active_volume_id},
                 )  # fmt: skip
+            session.commit()
+            job_id = job.id
+        return self._wait(job_id, True)
+
+    def commit(self, vm_id: str, owner_id: str | None) -> Job | None:
+        """The preview for good: the disks keep their preview volumes; the snapshots taken after
+        the committed one are removed (their Cinder snapshots deleted), and so are the volumes the
+        disks ran on before, where no snapshot still needs them. A volume an older snapshot still
+        needs stays in Cinder, hidden (no disk runs on it), until that snapshot is removed."""
+        with self.state.session_factory() as session:
+            vm = VmService.get(session, vm_id)
+            if vm.status != "down":
+                raise Refused(409, f"VM {vm.name} is {vm.status}: committing a preview needs the VM down")
+            before = self._before_preview(session, vm)
+            if before is None:
+                raise Refused(409, f"VM {vm.name} is not in a preview")
+            snapshots = self.of_vm(session, vm)
+            previewed = [s for s in snapshots if s.status == "in_preview"]
+            newest = max(s.date for s in previewed) if previewed else before.date
+            later = [s for s in snapshots if s.type == "regular" and s.status == "ok" and s.date > newest]
+            kept_parts = [p for s in snapshots if s not in later and s is not before for p in s.disks]
+            retired = [p for p in before.disks if not any(k.volume_id == p.volume_id for k in kept_parts)]
+            work = [(p, "delete_snapshot") for s in later for p in s.disks if p.backend_id] + [
+                (p, "delete_volume") for p in retired
+            ]
+            job = start_job(
+                session, f"Committing the snapshot preview of VM {vm.name}", owner_id,
+                [f"Removing what the preview replaced: {kind} of disk {p.disk_id}" for p, kind in work] or ["Done"],
+                kind="commit_preview",
+            )  # fmt: skip
+            if not work:
+                for snapshot in previewed:
+                    snapshot.status = "ok"
+                end_job(job, True)
+                session.delete(before)
+                session.commit()
+                return None
+            self._lock(session, vm, job)
+            for (part, kind), step in zip(work, self._executing(job), strict=True):
+                disk = _disk(session, part.disk_id)
+                preview = {"preview_id": before.id}
+                if kind == "delete_snapshot":
+                    self._command(
+                        session, job, step, disk, kind, part.id, str(uuid.uuid4()), vm, part.snapshot, preview
+                    )
+                else:
+                    self._command(
+                        session, job, step, disk, kind, disk.id, str(uuid.uuid4()), vm, before,
+                        {"volume_id": part.volume_id, **preview},
+                    )  # fmt: skip
+            before.status = "locked"
             session.commit()
             job_id = job.id
         return self._wait(job_id, True)

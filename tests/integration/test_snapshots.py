@@ -16,6 +16,7 @@ from tests.ceph import image_parent, open_pool
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
 from tests.engine import Engine, assert_valid_xml
 from tests.stack import Stack
+from tests.waiting import wait_until_gone
 
 XML = {"Accept": "application/xml"}
 DOMAIN_KEY = "ovirt_storage_domain"
@@ -42,8 +43,15 @@ def vm_with_disks(engine: Engine, stack: Stack) -> Iterator[tuple[dict[str, Any]
             attached = engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disk["id"]})
             assert attached.status_code == 201, attached.json
         yield vm, disks, cinder, domains[0]
+        # children first: volumes made from snapshots, then the snapshots (then, by the cleaner,
+        # the disks' volumes)
+        for volume in cinder.volumes.list(detailed=True, search_opts={"metadata": {DOMAIN_KEY: domains[0]}}):
+            if getattr(volume, "snapshot_id", None):
+                cinder.volumes.delete(volume)
+                wait_until_gone(cinder.volumes.get, volume.id)
         for snapshot in cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domains[0]}}):
             cinder.volume_snapshots.delete(snapshot)
+            wait_until_gone(cinder.volume_snapshots.get, snapshot.id)
 
 
 def write(stack: Stack, volume_id: str, data: bytes) -> None:
@@ -191,3 +199,41 @@ def test_bad_snapshot_requests_are_refused_and_write_nothing(engine: Engine, sta
     assert [p["id"] for p in parts] == [disks[0]["id"]]
     wait_for_vm_unlocked(engine, vm["id"])
     assert engine.request("DELETE", f"/api/vms/{vm['id']}/snapshots/{subset.json['id']}").status_code == 204
+
+
+def test_commit_keeps_the_preview_and_removes_later_snapshots(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    taken = {}
+    for name in ("s1", "s2"):
+        for disk in disks:
+            write(stack, disk["id"], pattern(name, disk))
+        answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": name})
+        taken[name] = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
+        wait_for_vm_unlocked(engine, vm["id"])
+    for disk in disks:
+        write(stack, disk["id"], pattern("latest", disk))
+    assert engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot",
+                          json={"snapshot": {"id": taken["s1"]["id"]}}).status_code == 200  # fmt: skip
+    previews = active_volumes(engine, disks)
+    committed = engine.request("POST", f"/api/vms/{vm['id']}/commit_snapshot", json={})
+    assert committed.status_code == 200, committed.json
+    assert active_volumes(engine, disks) == previews  # the disks keep the preview volumes for good
+    for disk, volume in zip(disks, previews, strict=True):
+        assert read(stack, volume, 64) == pattern("s1", disk)
+    listed = {
+        s["description"]: (s["type"], s["snapshot_status"])
+        for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json
+    }
+    assert listed == {"Active VM": ("active", "ok"), "s1": ("regular", "ok")}  # s2, after s1, is gone
+    left = cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}})
+    s1_parts = engine.request("GET", f"/api/vms/{vm['id']}/snapshots/{taken['s1']['id']}/disks").json
+    assert sorted(s.volume_id for s in left) == sorted(p["image_id"] for p in s1_parts)  # only s1's remain
+    # the volumes the disks ran on before stay in Cinder, hidden: s1 is a snapshot of them and the
+    # preview volumes (now the disks' own) are its copy-on-write children
+    with open_pool(stack) as ioctx:
+        for volume in previews:
+            parent = image_parent(ioctx, f"volume-{volume}")
+            assert parent is not None
+            assert parent[1] in {f"volume-{d['id']}" for d in disks}
+    write(stack, previews[0], pattern("written after the commit", disks[0]))
+    assert read(stack, previews[0], 64) == pattern("written after the commit", disks[0])

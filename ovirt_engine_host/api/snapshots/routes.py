@@ -1,7 +1,7 @@
 """``/api/vms/{id}/snapshots``: list (the ``active`` snapshot first, as oVirt lists it), take
 (``description``, optionally a subset of the VM's ``disks``), get, remove (waits, or ``;async``:
 202 with the job), and a snapshot's ``disks``; the VM actions ``preview_snapshot`` (one snapshot,
-or a custom choice per disk) and ``undo_snapshot``. While one runs the VM is ``image_locked``."""
+or a custom choice per disk), ``undo_snapshot`` and ``commit_snapshot``. While one runs the VM is ``image_locked``."""
 
 from __future__ import annotations
 
@@ -120,3 +120,14 @@ class UndoView(MethodView):
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Undo a preview: the preview volumes are deleted, the disks are back on their volumes"""
         return accepted_or_done(service().undo(vm_id, owner_id()))
+
+
+@blp.route("/<string:vm_id>/commit_snapshot")
+class CommitView(MethodView):
+    @blp.action("operate", "vm", by="vm_id")
+    @blp.arguments(SnapshotActionSchema)
+    @blp.response(200, SnapshotActionSchema)
+    @blp.alt_response(202, description="Accepted: the commit's job is still running")
+    def post(self, data: dict[str, Any], vm_id: str) -> Any:
+        """Commit a preview: the disks keep the preview volumes; later snapshots are removed"""
+        return accepted_or_done(service().commit(vm_id, owner_id()))
