@@ -254,8 +254,9 @@ class QuotaRequestView(Protocol):
     """What an operation would consume, for :func:`ovirt_engine_check_quota`."""
 
     @property
-    def operation(self) -> Literal["create", "extend"]:
-        """``"create"`` (new volumes, including clones) or ``"extend"`` (a bigger existing volume)."""
+    def operation(self) -> Literal["create", "extend", "snapshot"]:
+        """``"create"`` (new volumes, including clones), ``"extend"`` (a bigger existing volume) or
+        ``"snapshot"`` (``count`` new snapshots of ``size_delta`` bytes each)."""
 
     @property
     def size_delta(self) -> int:

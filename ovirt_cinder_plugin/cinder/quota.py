@@ -28,7 +28,7 @@ class Demand:
 
     quota: str
     added: int
-    unit: str  # "volume" or "GiB"
+    unit: str  # "volume", "snapshot" or "GiB"
     volume_type: str | None = None
 
 
@@ -36,7 +36,7 @@ class Demand:
 def check_quota(
     connection: CinderConnection,
     *,
-    operation: Literal["create", "extend"],
+    operation: Literal["create", "extend", "snapshot"],
     size_gib: int,
     count: int,
     volume_type: str | None,
@@ -72,7 +72,7 @@ def read_usage(connection: CinderConnection) -> tuple[str, dict[str, Any]]:
 def verdict(
     project_id: str,
     usage: dict[str, Any],
-    operation: Literal["create", "extend"],
+    operation: Literal["create", "extend", "snapshot"],
     size_gib: int,
     count: int,
     type_name: str | None,
@@ -86,10 +86,21 @@ def verdict(
 
 
 @boundary
-def demands(operation: Literal["create", "extend"], size_gib: int, count: int, type_name: str | None) -> list[Demand]:
+def demands(
+    operation: Literal["create", "extend", "snapshot"], size_gib: int, count: int, type_name: str | None
+) -> list[Demand]:
     """What the request adds to each quota it touches."""
-    if operation not in ("create", "extend"):
+    if operation not in ("create", "extend", "snapshot"):
         raise ValueError(f"unknown operation {operation!r}")
+    if operation == "snapshot":
+        # Cinder counts a snapshot's size against gigabytes too (unless no_snapshot_gb_quota)
+        found = [Demand("snapshots", count, "snapshot"), Demand("gigabytes", size_gib * count, "GiB")]
+        if type_name is not None:
+            found += [
+                Demand(f"snapshots_{type_name}", count, "snapshot", type_name),
+                Demand(f"gigabytes_{type_name}", size_gib * count, "GiB", type_name),
+            ]
+        return found
     volumes_added = count if operation == "create" else 0
     gigabytes_added = size_gib * (count if operation == "create" else max(count, 1))
     found = [Demand("volumes", volumes_added, "volume"), Demand("gigabytes", gigabytes_added, "GiB")]
@@ -164,6 +175,6 @@ def _refusal(project_id: str, demand: Demand, usage: Any) -> dict[str, Any] | No
 
 
 def _amount(number: int, unit: str) -> str:
-    if unit == "volume" and number != 1:
-        return f"{number} volumes"
+    if unit in ("volume", "snapshot") and number != 1:
+        return f"{number} {unit}s"
     return f"{number} {unit}"

@@ -44,7 +44,7 @@ class QuotaLedger:
         key: str,
         connection: CinderConnection,
         *,
-        operation: Literal["create", "extend"],
+        operation: Literal["create", "extend", "snapshot"],
         size_gib: int,
         count: int,
         volume_type: str | None,

@@ -33,7 +33,7 @@ ENGINE_FIELDS = ("alias", "description", "bootable", "interface")
 class QuotaRequest:
     """The contract's ``QuotaRequestView``."""
 
-    operation: Literal["create", "extend"]
+    operation: Literal["create", "extend", "snapshot"]
     size_delta: int
     volume_type: str | None
     count: int

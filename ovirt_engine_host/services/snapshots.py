@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ovirt_engine_host.commands.jobs import end_job, start_job, wait_for_job
 from ovirt_engine_host.db.models import Disk, DiskSnapshot, Job, Snapshot, Vm
 from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.services.disks import DiskService, QuotaRequest
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
 
@@ -47,6 +48,7 @@ class SnapshotService:
             vm = VmService.get(session, vm_id)
             self._not_in_preview(session, vm)
             disks = self._disks(session, vm, disk_ids)
+            self._check_quota(session, disks)
             job = start_job(
                 session, f"Creating VM Snapshot {description} for VM {vm.name}", owner_id,
                 [f"Snapshotting disk {disk.alias}" for disk in disks], kind="create_snapshot",
@@ -191,6 +193,17 @@ class SnapshotService:
         return self._wait(job_id, True)
 
     # -- rules ----------------------------------------------------------------------------
+    def _check_quota(self, session: Session, disks: list[Disk]) -> None:
+        """The backend's snapshot quota, per storage domain and volume type, before anything is
+        sent (each group counted at its largest disk's size: never less than it needs)."""
+        groups: dict[tuple[str, str | None], list[Disk]] = {}
+        for disk in disks:
+            groups.setdefault((disk.storage_domain_id, disk.volume_type), []).append(disk)
+        for (domain_id, volume_type), members in groups.items():
+            domain = DiskService.storage_domain(session, {"id": domain_id})
+            size = max(d.provisioned_size for d in members)
+            DiskService(self.state).check_quota(domain, QuotaRequest("snapshot", size, volume_type, len(members)))
+
     def _disks(self, session: Session, vm: Vm, disk_ids: list[str] | None) -> list[Disk]:
         attached = {a.disk_id: session.get(Disk, a.disk_id) for a in vm.attachments}
         if disk_ids:

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 import rbd
 
+from ovirt_cinder_plugin.cinder.connection import connect
 from tests.ceph import image_parent, open_pool
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
 from tests.engine import Engine, assert_valid_xml
+from tests.keystone import project_member
 from tests.stack import Stack
 from tests.waiting import wait_until_gone
 
@@ -237,3 +239,38 @@ def test_commit_keeps_the_preview_and_removes_later_snapshots(engine: Engine, st
             assert parent[1] in {f"volume-{d['id']}" for d in disks}
     write(stack, previews[0], pattern("written after the commit", disks[0]))
     assert read(stack, previews[0], 64) == pattern("written after the commit", disks[0])
+
+
+def test_a_snapshot_beyond_the_snapshots_quota_is_refused_before_anything_is_sent(engine: Engine, stack: Stack) -> None:
+    admin = connect(stack.admin_credentials).client
+    with project_member(stack) as credentials:
+        member = connect(credentials).client
+        project_id = str(member.client.get_project_id())
+        admin.quotas.update(project_id, volumes=4, gigabytes=10, snapshots=1)
+        domains: list[str] = []
+        try:
+            with volumes_cleaned(stack, domains):
+                login = {"username": credentials.username, "password": credentials.password}
+                provider = add_provider(engine, stack, name="member", tenant_name=credentials.project_name, **login)
+                domains.append(storage_domain_of(engine, provider))
+                disks = []
+                for alias in ("q1", "q2"):
+                    body = disk_body(domains[0], GiB, stack.volume_type_rbd, alias=alias)
+                    disks.append(
+                        wait_for_disk(engine, engine.request("POST", "/api/disks", json=body).json["id"], "ok")
+                    )
+                cluster = {"data_center": {"id": engine.data_center_id}}
+                vm = engine.request("POST", "/api/vms", json={"name": "quota-vm", "cluster": cluster}).json
+                for disk in disks:
+                    engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disk["id"]})
+                refused = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "two"})
+                assert refused.status_code == 409, refused.json
+                assert refused.json["message"] == (
+                    f"snapshots: the quota of project {project_id} allows 1 snapshot; "
+                    "0 snapshots are in use and this request adds 2 snapshots"
+                )
+                assert member.volume_snapshots.list() == []
+                assert [s["type"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json] == ["active"]
+                assert engine.request("GET", f"/api/vms/{vm['id']}").json["status"]["state"] == "down"  # not locked
+        finally:
+            admin.quotas.delete(project_id)
