@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands.operations import Operation, Registry, payload_of
 from ovirt_engine_host.contract import OperationHandle, OperationStatus
-from ovirt_engine_host.db.models import Command, Disk, StorageDomain
+from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, StorageDomain
 from ovirt_engine_host.plugins import EngineHooks
 
 CREATE_FIELDS = (
@@ -70,7 +70,16 @@ class CreateDisk(DiskOperation):
     def start(
         self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
     ) -> Any:
-        return hooks.create_disk(domain, self.planned_disk(command), resuming)
+        """A new volume, or (``source_snapshot`` in the payload: a VM cloned from a snapshot) a
+        volume made from that disk snapshot."""
+        planned = self.planned_disk(command)
+        source = payload_of(command).get("source_snapshot")
+        if source:
+            part = session.get(DiskSnapshot, source)
+            if part is None:
+                raise LookupError(f"the disk snapshot {source} to clone from is gone")
+            return hooks.clone_disk(domain, planned, part, command.request_id, resuming)
+        return hooks.create_disk(domain, planned, resuming)
 
     def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
         disk = self.planned_disk(command)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ovirt_engine_host.commands.jobs import end_job, start_job, wait_for_job
 from ovirt_engine_host.db.models import Disk, DiskSnapshot, Job, Snapshot, Vm
 from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.references import reference_value
 from ovirt_engine_host.services.disks import DiskService, QuotaRequest
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
@@ -191,6 +192,44 @@ class SnapshotService:
             session.commit()
             job_id = job.id
         return self._wait(job_id, True)
+
+    def clone_vm(self, data: dict[str, Any], reference: Mapping[str, Any]) -> Vm:
+        """A new VM (down) whose disks are new volumes made from another VM's snapshot: the same
+        sizes, types, interfaces; the source VM and its disks are untouched."""
+        with self.state.session_factory() as session:
+            by, snapshot_id = reference_value(reference) or ("id", "")
+            snapshot = session.get(Snapshot, snapshot_id) if by != "name" else None
+            if snapshot is None or snapshot.type != "regular":
+                raise Refused(400, f"snapshots: no snapshot with id {snapshot_id!r}")
+            if snapshot.status != "ok":
+                raise Refused(409, f"snapshots: snapshot {snapshot.description!r} is {snapshot.status}, not ok")
+            source = VmService.get(session, snapshot.vm_id)
+            interfaces = {a.disk_id: (a.interface, a.bootable) for a in source.attachments}
+            parts = [p for p in snapshot.disks if p.backend_id and p.status == "ok"]
+            disks = [_disk(session, p.disk_id) for p in parts]
+            groups: dict[tuple[str, str | None], list[Disk]] = {}
+            for disk in disks:
+                groups.setdefault((disk.storage_domain_id, disk.volume_type), []).append(disk)
+            for (domain_id, volume_type), members in groups.items():
+                domain = DiskService.storage_domain(session, {"id": domain_id})
+                size = max(d.provisioned_size for d in members)
+                DiskService(self.state).check_quota(domain, QuotaRequest("create", size, volume_type, len(members)))
+            specs = [
+                (
+                    {"alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,
+                     "format": disk.format, "sparse": disk.sparse, "bootable": disk.bootable, "shareable": False,
+                     "interface": disk.interface, "volume_type": disk.volume_type, "source_snapshot": part.id},
+                    disk.storage_domain_id, interfaces.get(disk.id, ("virtio_scsi", False)),
+                )
+                for part, disk in zip(parts, disks, strict=True)
+            ]  # fmt: skip
+        vms = VmService(self.state)
+        vm = vms.add(data)
+        for spec, domain_id, (interface, bootable) in specs:
+            new = DiskService(self.state).add(spec, {"id": domain_id}, data.get("owner_id"))
+            vms.attach(vm.id, new.id, interface, bootable, True)
+        with self.state.session_factory() as session:
+            return VmService.get(session, vm.id)
 
     # -- rules ----------------------------------------------------------------------------
     def _check_quota(self, session: Session, disks: list[Disk]) -> None:

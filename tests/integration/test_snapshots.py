@@ -274,3 +274,40 @@ def test_a_snapshot_beyond_the_snapshots_quota_is_refused_before_anything_is_sen
                 assert engine.request("GET", f"/api/vms/{vm['id']}").json["status"]["state"] == "down"  # not locked
         finally:
             admin.quotas.delete(project_id)
+
+
+def test_a_vm_cloned_from_a_snapshot_reads_the_snapshot_and_stays_apart(
+    engine: Engine, stack: Stack, vm_with_disks: Any
+) -> None:
+    vm, disks, _, _ = vm_with_disks
+    for disk in disks:
+        write(stack, disk["id"], pattern("at the snapshot", disk))
+    answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "to clone"})
+    snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
+    wait_for_vm_unlocked(engine, vm["id"])
+    cluster = {"data_center": {"id": engine.data_center_id}}
+    body = f"<vm><name>cloned</name><cluster><data_center id='{engine.data_center_id}'/></cluster>" \
+           f"<snapshots><snapshot id='{snapshot['id']}'/></snapshots></vm>"  # fmt: skip
+    cloned = engine.request("POST", "/api/vms", data=body.encode(), headers={**XML, "Content-Type": "application/xml"})
+    assert cloned.status_code == 201, cloned.data
+    clone_id = str(assert_valid_xml(cloned.data).get("id"))
+    copies = engine.request("GET", f"/api/vms/{clone_id}/disks").json
+    assert sorted(c["alias"] for c in copies) == sorted(d["alias"] for d in disks)
+    assert not {c["id"] for c in copies} & {d["id"] for d in disks}
+    copies = [wait_for_disk(engine, c["id"], "ok") for c in copies]
+    by_alias = {d["alias"]: d for d in disks}
+    for disk in disks:
+        write(stack, disk["id"], pattern("after the clone", disk))  # later writes to the source ...
+    with open_pool(stack) as ioctx:
+        for copy in copies:
+            source = by_alias[copy["alias"]]
+            assert read(stack, copy["id"], 64) == pattern("at the snapshot", source)  # ... do not reach the clone
+            parent = image_parent(ioctx, f"volume-{copy['id']}")
+            assert parent is not None
+            assert parent[1] == f"volume-{source['id']}"
+    assert engine.request("GET", f"/api/vms/{vm['id']}/disks").json[0]["image_id"] in {d["id"] for d in disks}
+    refused = engine.request("POST", "/api/vms", json={"name": "x", "cluster": cluster,
+                                                       "snapshots": {"snapshot": [{"id": "nope"}]}})  # fmt: skip
+    assert refused.status_code == 400
+    assert refused.json["message"] == "snapshots: no snapshot with id 'nope'"
+    assert [v["name"] for v in engine.request("GET", "/api/vms").json] == ["cloned", "snap-vm"]

@@ -19,6 +19,7 @@ from ovirt_engine_host.authorization import owned_only, require_visible
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.services.snapshots import SnapshotService
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -52,6 +53,9 @@ class VmViews(MethodView):
         data["data_center"] = cluster_reference(data)
         data.pop("cluster", None)
         data["cpus"] = data.pop("cpu", 1)
+        snapshots = data.pop("snapshots", None)
+        if snapshots:  # a clone of another VM's snapshot: new volumes made from it
+            return SnapshotService(engine_state()).clone_vm({**data, "owner_id": owner_id()}, snapshots["snapshot"][0])
         return service().add({**data, "owner_id": owner_id()})
 
 

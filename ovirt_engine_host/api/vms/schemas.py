@@ -12,7 +12,7 @@ from ovirt_engine_host.api.actions import (
     ClusterSchema,
     cluster_of,
 )
-from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, ResourceSchema, name_field
+from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, Reference, ResourceSchema, name_field
 from ovirt_engine_host.api.disks.schemas import INTERFACES, DiskSchema
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
 from ovirt_engine_host.openapi import OPENAPI_SCHEMA
@@ -28,6 +28,10 @@ class TopologySchema(ma.Schema):
 
 class CpuSchema(ma.Schema):
     topology = ma.fields.Nested(TopologySchema, required=True)
+
+
+class SnapshotReferences(ma.Schema):
+    snapshot = ma.fields.List(ma.fields.Nested(Reference), required=True, validate=ma.validate.Length(equal=1))
 
 
 class VmSchema(ResourceSchema, DropsEmpty):
@@ -47,6 +51,8 @@ class VmSchema(ResourceSchema, DropsEmpty):
         "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
     )
     stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
+    # a VM cloned from a snapshot: <snapshots><snapshot id="…"/></snapshots>
+    snapshots = ma.fields.Nested(SnapshotReferences, load_only=True)
 
     def state(self, vm: Vm) -> dict[str, str]:
         """oVirt's ``image_locked`` while a job holds the VM's disks (a snapshot, a preview)."""
