@@ -3,7 +3,8 @@ STATE_DIR DATABASE_URL PORT [--die-after-create]``. It serves the REST API over 
 threaded) with the poller running, like ``ovirt-engine-host serve``.
 
 ``--die-after-create`` adds a plugin that kills the process (SIGKILL) right after the Cinder
-plugin's create hook returned: Cinder has created the volume, and the engine has not recorded it.
+plugin's create hook returned: Cinder has created the volume, and the engine has not recorded it;
+``--die-after-snapshots N`` likewise after the N-th snapshot create hook.
 """
 
 from __future__ import annotations
@@ -32,14 +33,33 @@ class DieAfterCreate:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+class DieAfterSnapshots:
+    """Kills the process right after the ``count``-th snapshot create hook returned: Cinder has
+    that snapshot, the engine has no record of its id."""
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+
+    @hookimpl(hookwrapper=True)
+    def ovirt_engine_create_snapshot(self) -> Generator[None, Any, None]:
+        outcome = yield
+        if outcome.get_result() is not None:
+            self.left -= 1
+            if self.left <= 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("state_dir", type=Path)
     parser.add_argument("database_url")
     parser.add_argument("port", type=int)
     parser.add_argument("--die-after-create", action="store_true")
+    parser.add_argument("--die-after-snapshots", type=int, default=0)
     args = parser.parse_args()
-    plugins = (DieAfterCreate(),) if args.die_after_create else ()
+    plugins: tuple[object, ...] = (DieAfterCreate(),) if args.die_after_create else ()
+    if args.die_after_snapshots:
+        plugins += (DieAfterSnapshots(args.die_after_snapshots),)
     config = EngineConfig(state_dir=args.state_dir, database_url=args.database_url, poller=PollerSettings())
     make_server("127.0.0.1", args.port, create_app(config, extra_plugins=plugins), threaded=True).serve_forever()
 

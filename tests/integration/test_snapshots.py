@@ -11,11 +11,16 @@ from typing import Any
 
 import pytest
 import rbd
+import requests
+from sqlalchemy import select
 
 from ovirt_cinder_plugin.cinder.connection import connect
+from ovirt_engine_host.db.models import Command
+from ovirt_engine_host.state import engine_state
 from tests.ceph import image_parent, open_pool
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
-from tests.engine import Engine, assert_valid_xml
+from tests.engine import ADMIN, Engine, assert_valid_xml
+from tests.integration.test_disk_faults import engine_process
 from tests.keystone import project_member
 from tests.stack import Stack
 from tests.waiting import wait_until_gone
@@ -311,3 +316,31 @@ def test_a_vm_cloned_from_a_snapshot_reads_the_snapshot_and_stays_apart(
     assert refused.status_code == 400
     assert refused.json["message"] == "snapshots: no snapshot with id 'nope'"
     assert [v["name"] for v in engine.request("GET", "/api/vms").json] == ["cloned", "snap-vm"]
+
+
+def test_an_engine_killed_in_a_three_disk_snapshot_ends_with_one_cinder_snapshot_per_disk(
+    engine: Engine, stack: Stack, vm_with_disks: Any
+) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    third = engine.request("POST", "/api/disks", json=disk_body(domain_id, GiB, stack.volume_type_rbd, alias="third"))
+    disks = [*disks, wait_for_disk(engine, third.json["id"], "ok")]
+    assert engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disks[2]["id"]}).status_code == 201
+    engine_state(engine.app).poller.stop()  # only the engine process works on the commands
+    with engine_process(engine, "--die-after-snapshots", "2") as (process, url):
+        taken = requests.post(f"{url}/api/vms/{vm['id']}/snapshots", json={"description": "killed"}, auth=ADMIN,
+                              timeout=60)  # fmt: skip
+        assert taken.status_code == 201, taken.text
+        assert process.wait(60) == -9  # killed after Cinder took the second snapshot
+    with engine_state(engine.app).session_factory() as session:
+        states = sorted(c.state for c in session.scalars(select(Command).where(Command.kind == "create_snapshot")))
+    assert "sending" in states  # a snapshot Cinder has and the engine has no handle of
+    with engine_process(engine) as (_, url):
+        deadline = time.monotonic() + 120
+        while requests.get(f"{url}/api/vms/{vm['id']}/snapshots/{taken.json()['id']}", auth=ADMIN,
+                           timeout=10).json()["snapshot_status"] != "ok":  # fmt: skip
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert requests.get(f"{url}/api/vms/{vm['id']}", auth=ADMIN, timeout=10).json()["status"]["state"] == "down"
+    made = cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}})
+    assert sorted(s.volume_id for s in made) == sorted(d["id"] for d in disks)  # exactly one per disk
+    assert {s.status for s in made} == {"available"}
