@@ -2,19 +2,23 @@
 python-cinderclient directly, in the same process, on the same Cinder backend of the running
 local stack.
 
-    .venv/bin/python -m benchmarks.provision [--sizes 1 20 100] [--volume-type fake] [--repeat 1]
+    .venv/bin/python -m benchmarks.provision [--sizes 1 20 100] [--volume-type fake] [--repeat 3]
 
-Direct: create the N volumes one after the other, then list them every 0.25 s until all are
+Direct: create the N volumes one after the other, then list them every 0.1 s until all are
 ``available``. Engine: POST the N disks one after the other (HTTP, the engine served by a
 threaded WSGI server on loopback, SQLite unless ``--database-url``), then list ``/api/disks``
-every 0.25 s until all are ``ok``. Printed per N: both wall times, their ratio engine/direct, the
-engine's poll cycles, and the Cinder requests the engine made (counted in Cinder's API access
-log) in all and per poll cycle.
+every 0.1 s until all are ``ok``. Meanwhile an observer lists the domain's volumes in Cinder
+every 0.1 s and notes when each turned ``available``; a disk's lag is from then to the end of
+the engine's job that made it ``ok`` (the job's end time, recorded by the engine). Printed per
+N, over the runs (``--repeat``): the median and the worst of both wall times and of their ratio
+engine/direct, of the lag (every disk of every run), the engine's poll cycles, and the Cinder
+list requests the engine made (counted in Cinder's API access log) per poll cycle.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
 import statistics
 import tempfile
@@ -29,17 +33,20 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from ovirt_cinder_plugin.cinder.connection import connect
 from ovirt_engine_host.app import create_app
+from ovirt_engine_host.commands import clock
 from ovirt_engine_host.config import EngineConfig, PollerSettings
+from ovirt_engine_host.db.models import Command, Job
 from ovirt_engine_host.state import engine_state
-from tests.disks import GiB, counting_cinder_requests
+from tests.disks import DOMAIN_KEY, GiB, counting_cinder_requests
 from tests.engine import ADMIN, build_engine
 from tests.stack import Stack, bring_up
 
-OBSERVE_EVERY = 0.25
+OBSERVE_EVERY = 0.1
 SUBMIT_TIMES: dict[str, list[float]] = {}
 TIMEOUT = 600.0
 
@@ -53,6 +60,7 @@ class Run:
     poll_calls: int
     list_requests: int
     cinder_requests: Counter[str]
+    lags: list[float]
 
     @property
     def ratio(self) -> float:
@@ -91,6 +99,47 @@ def direct_run(cinder: Any, n: int, volume_type: str) -> float:
         wait_until(lambda: not cinder.volumes.list(search_opts={"metadata": tag}), "direct volumes deleted")
     SUBMIT_TIMES.setdefault("direct", []).append(submitted / n)
     return elapsed
+
+
+class AvailableObserver:
+    """Lists the storage domain's volumes in Cinder every 0.1 s (a thread of its own) and notes
+    the wall-clock moment each was first seen ``available``."""
+
+    def __init__(self, cinder: Any, storage_domain_id: str) -> None:
+        self.cinder = cinder
+        self.search = {"metadata": {DOMAIN_KEY: storage_domain_id}}
+        self.available: dict[str, datetime.datetime] = {}
+        self.lists = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(OBSERVE_EVERY):
+            moment = clock.now()
+            self.lists += 1
+            for volume in self.cinder.volumes.list(detailed=True, search_opts=self.search):
+                if volume.status == "available":
+                    self.available.setdefault(volume.id, moment)
+
+    def __enter__(self) -> AvailableObserver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+
+def lags_of(coordinator: Any, available: dict[str, datetime.datetime]) -> list[float]:
+    """From Cinder's ``available`` (observed) to the end of the engine's job that made the disk
+    ``ok``, for each disk observed."""
+    with coordinator.sessions() as session:
+        ended = session.execute(
+            select(Command.entity_id, Job.end_time)
+            .join(Job, Job.id == Command.job_id)
+            .where(Command.kind == "create_disk", Command.entity_id.in_(list(available)))
+        ).all()
+    return [(clock.as_utc(end) - available[disk_id]).total_seconds() for disk_id, end in ended if end is not None]
 
 
 def engine_run(http: requests.Session, url: str, storage_domain_id: str, n: int, volume_type: str) -> float:
@@ -179,29 +228,36 @@ def measure(args: argparse.Namespace) -> list[Run]:
                 direct = direct_run(cinder, n, args.volume_type)
                 stats_before = (coordinator.stats.cycles, coordinator.stats.poll_calls)
                 with counting_cinder_requests() as served:
-                    engine = engine_run(http, url, domain_id, n, args.volume_type)
+                    with AvailableObserver(cinder, domain_id) as observer:
+                        engine = engine_run(http, url, domain_id, n, args.volume_type)
                     # what the engine sent, its deletes included (they come after the timing)
                     requests_seen = Counter(served())
                     cycles = coordinator.stats.cycles - stats_before[0]
                     poll_calls = coordinator.stats.poll_calls - stats_before[1]
-                runs.append(
-                    Run(n, direct, engine, cycles, poll_calls, requests_seen["GET /volumes/detail"], requests_seen)
-                )
+                lags = lags_of(coordinator, observer.available)
+                # the observer's own lists are in the log too: one per 0.1 s
+                lists = requests_seen["GET /volumes/detail"] - observer.lists
+                runs.append(Run(n, direct, engine, cycles, poll_calls, lists, requests_seen, lags))
     return runs
 
 
 def report(runs: list[Run], volume_type: str) -> None:
-    print(f"provisioning benchmark, volume type {volume_type!r} (times in seconds)")
-    print(f"{'N':>5} {'direct':>8} {'engine':>8} {'ratio':>6} {'cycles':>7} {'polls':>6} {'lists/cycle':>12}")
+    print(f"provisioning benchmark, volume type {volume_type!r} (seconds; median / worst of the runs)")
+    columns = ("direct", 13), ("engine", 13), ("ratio", 13), ("lag", 11), ("cycles", 7), ("lists/cycle", 11)
+    print(f"{'N':>5} {'runs':>4} " + " ".join(f"{name:>{width}}" for name, width in columns))
     for n in sorted({r.n for r in runs}):
         mine = [r for r in runs if r.n == n]
-        direct = statistics.median(r.direct for r in mine)
-        engine = statistics.median(r.engine for r in mine)
+        ratios = [r.ratio for r in mine]
+        lags = [lag for r in mine for lag in r.lags] or [float("nan")]
         cycles = statistics.median(r.cycles for r in mine)
-        polls = statistics.median(r.poll_calls for r in mine)
-        lists = sum(r.list_requests for r in mine) / max(1, sum(r.cycles for r in mine))
+        lists = sum(r.list_requests for r in mine) / max(1, sum(r.poll_calls for r in mine))
+
+        def pair(values: list[float], digits: int = 2) -> str:
+            return f"{statistics.median(values):.{digits}f} / {max(values):.{digits}f}"
+
         print(
-            f"{n:>5} {direct:>8.2f} {engine:>8.2f} {engine / direct:>6.3f} {cycles:>7.0f} {polls:>6.0f} {lists:>12.2f}"
+            f"{n:>5} {len(mine):>4} {pair([r.direct for r in mine]):>13} {pair([r.engine for r in mine]):>13} "
+            f"{pair(ratios, 3):>13} {pair(lags):>11} {cycles:>7.0f} {lists:>11.2f}"
         )
     for path, times in SUBMIT_TIMES.items():
         print(f"mean time per create request, {path}: {statistics.mean(times) * 1000:.1f} ms")
@@ -216,7 +272,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 20, 100])
     parser.add_argument("--volume-type", default="fake", help="the stack's 'fake' (storage-less) or 'rbd'")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--database-url", default="", help="engine database (default: SQLite)")
     args = parser.parse_args()
     report(measure(args), args.volume_type)

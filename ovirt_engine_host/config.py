@@ -12,18 +12,22 @@ DEFAULT_STATE_DIR = Path(os.environ.get("OVIRT_ENGINE_STATE_DIR", "/var/lib/ovir
 
 @dataclass(frozen=True)
 class PollerSettings:
-    """The command poller. A pending operation is polled ``initial_delay`` seconds after it
-    started, then with the delay doubling up to ``max_delay``; the delay starts over whenever the
-    backend reports a different status (oVirt 3.6: 1 s doubling to 10 s). ``lease_seconds`` is
-    how long an engine process may work on a command before another one may take it over (a
-    crashed process on this host is noticed at once). A cycle also takes the commands of the
-    same domain due within ``coalesce_seconds``, so that operations started one after the other
-    share a poll. ``sync_wait_seconds`` bounds how long a
+    """The command poller. One poll of a storage domain is one backend request whatever the
+    number of operations pending there, so the cadence is the domain's, not each operation's: a
+    pending operation is first polled ``initial_delay`` seconds after it started, then its whole
+    domain every ``interval`` seconds while anything is pending there. Only while the domain's
+    backend fails does its poll back off: ``interval`` doubling up to ``max_delay``, back to
+    ``interval`` at the first answer. ``lease_seconds`` is how long an engine process may work
+    on a command before another one may take it over (a crashed process on this host is noticed
+    at once). A cycle also takes the commands due within ``coalesce_seconds``, so that operations
+    started one after the other share a poll. ``sync_wait_seconds`` bounds how long a
     synchronous ``DELETE`` waits before answering 202. ``enabled`` is false only for tools that
-    must not poll (the poller runs in every engine process)."""
+    must not poll (the poller runs in every engine process). Every field can be set by an
+    ``OVIRT_ENGINE_POLL_<FIELD>`` variable (``OVIRT_ENGINE_POLL_INTERVAL=0.5``)."""
 
     enabled: bool = True
-    initial_delay: float = 1.0
+    initial_delay: float = 0.2
+    interval: float = 0.5
     max_delay: float = 10.0
     lease_seconds: float = 60.0
     coalesce_seconds: float = 0.5
@@ -38,6 +42,7 @@ class PollerSettings:
         return cls(
             enabled=os.environ.get("OVIRT_ENGINE_POLL_ENABLED", "1") not in {"0", "false", "no"},
             initial_delay=number("INITIAL_DELAY", defaults.initial_delay),
+            interval=number("INTERVAL", defaults.interval),
             max_delay=number("MAX_DELAY", defaults.max_delay),
             lease_seconds=number("LEASE_SECONDS", defaults.lease_seconds),
             coalesce_seconds=number("COALESCE_SECONDS", defaults.coalesce_seconds),

@@ -9,10 +9,15 @@
 - Errors, in the representation asked for: JSON ``{code, status, message, errors}`` or oVirt's
   ``<fault><reason/><detail/></fault>``.
 - Every endpoint but the API documentation requires HTTP Basic authentication.
+- Every collection (a response schema with ``many=True``) takes oVirt's ``max`` and ``search``
+  (:mod:`ovirt_engine_host.listing`): in SQL when its view says how (``listing.in_sql``), else
+  on the items the view returns. A view may return a :class:`~.api.row_lists.RowList` instead
+  of objects: the answer is assembled from each row's cached representation.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -27,6 +32,8 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ovirt_engine_host import listing
+from ovirt_engine_host.api import row_lists
 from ovirt_engine_host.authorization import ACTION_ATTRIBUTE, OPENAPI_EXTENSION, DeclaredAction
 from ovirt_engine_host.representation import XmlRejected, from_xml, to_xml, to_xml_collection, wants_xml
 
@@ -114,9 +121,12 @@ class Blueprint(flask_smorest.Blueprint):
     def response(self, status_code: int | str, schema: Any = None, **kwargs: Any) -> Callable[..., Any]:
         decorator = super().response(status_code, schema, **kwargs)
         element = _xml_element_of(schema)
+        collection = bool(getattr(schema() if isinstance(schema, type) else schema, "many", False))
 
         def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-            inner = decorator(func)
+            inner = decorator(_listed(func, schema, element[0] if element else None) if collection else func)
+            if collection:
+                inner = self.doc(parameters=LIST_PARAMETERS)(inner)
 
             def view(*args: Any, **view_kwargs: Any) -> Any:
                 g.ovirt_xml_element = element
@@ -128,6 +138,46 @@ class Blueprint(flask_smorest.Blueprint):
             return view
 
         return wrap
+
+
+LIST_PARAMETERS = [
+    {
+        "name": "max",
+        "in": "query",
+        "required": False,
+        "description": "At most this many items, the first of the collection's order (-1: all).",
+        "schema": {"type": "integer"},
+    },
+    {
+        "name": "search",
+        "in": "query",
+        "required": False,
+        "description": "oVirt's search: field=value (or !=), joined by 'and'; '*' matches anything, "
+        "case is ignored (name=web* and status=ok).",
+        "schema": {"type": "string"},
+    },
+]
+
+
+def _listed(func: Callable[..., Any], schema: Any, xml_collection: str | None) -> Callable[..., Any]:
+    """A collection view taking ``max`` and ``search``: parsed before the view runs (a 400
+    naming the parameter when they cannot be understood); applied on what the view returns,
+    unless it applied them in SQL."""
+    instance = schema() if isinstance(schema, type) else schema
+    fields = getattr(instance, "search_fields", None) or listing.DEFAULT_SEARCH_FIELDS
+
+    @functools.wraps(func)
+    def view(*args: Any, **kwargs: Any) -> Any:
+        g.ovirt_listing = listing.parse(request.args)
+        g.ovirt_listing_applied = False
+        result = func(*args, **kwargs)
+        if isinstance(result, row_lists.RowList):
+            return row_lists.render(result, instance, xml_collection, client_wants_xml())
+        if g.ovirt_listing_applied or isinstance(result, Response):
+            return result
+        return listing.filter_items(result, g.ovirt_listing, fields)
+
+    return view
 
 
 def _xml_element_of(schema: Any) -> tuple[str, bool] | None:

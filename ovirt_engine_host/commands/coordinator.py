@@ -1,8 +1,16 @@
 """The command coordinator: starts backend operations, polls the pending ones in batches (one
-``ovirt_engine_poll_operations`` call per storage domain per cycle) with backoff, applies their
-ends to the engine's rows through their registered :class:`~.operations.Operation`, and ends a
-job once every command of it has ended, through its registered :class:`~.operations.JobKind`:
-finished, or failed with the first failure's reason after the partial results were undone.
+``ovirt_engine_poll_operations`` call per storage domain per cycle), applies their ends to the
+engine's rows through their registered :class:`~.operations.Operation`, and ends a job once every
+command of it has ended, through its registered :class:`~.operations.JobKind`: finished, or
+failed with the first failure's reason after the partial results were undone.
+
+The cadence is the storage domain's. A poll costs one backend request whatever the number of
+operations pending on the domain, so when anything of a domain is due, the cycle takes every
+pending command of that domain along (:func:`.store.claim_due`), and after the poll they are all
+due again together ``interval`` seconds later: a backoff per operation would only add delay.
+Only a domain whose backend fails backs off (``interval`` doubling up to ``max_delay``, in this
+process's memory: it is a courtesy to the backend, not state to survive a restart), and the
+first answer brings it back to the steady cadence.
 
 Crash safety comes from the order of writes. A command is committed (state ``sending``, with
 everything the start needs in its payload) before the plugin's start hook is called, and its
@@ -18,6 +26,7 @@ import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +60,14 @@ class PollerStats:
     calls_per_cycle: list[int] = field(default_factory=list)
 
 
+@dataclass
+class DomainBackoff:
+    """A storage domain whose backend failed: not polled again before ``retry_at``."""
+
+    delay: float
+    retry_at: datetime
+
+
 class CommandCoordinator:
     def __init__(
         self, session_factory: sessionmaker[Session], hooks: EngineHooks, settings: PollerSettings, registry: Registry
@@ -62,6 +79,7 @@ class CommandCoordinator:
         self.stats = PollerStats()
         self.wake = threading.Event()
         self._lock = threading.Lock()
+        self._backoff: dict[str, DomainBackoff] = {}
 
     # -- starting -----------------------------------------------------------------------
     def begin(
@@ -137,7 +155,7 @@ class CommandCoordinator:
         command.backend_id = handle["backend_id"]
         operation.accepted(session, command, handle)
         command.state = "pending"
-        self._schedule(command, self.settings.initial_delay)
+        self._schedule(command, self.settings.initial_delay)  # first poll soon after the start
 
     def _reject(self, session: Session, operation: Operation, command: Command, reason: str) -> None:
         operation.rejected(session, command)
@@ -166,7 +184,14 @@ class CommandCoordinator:
     def _work_on_domain(self, domain_id: str, command_ids: list[str]) -> int:
         with self.sessions() as session:
             domain = session.get(StorageDomain, domain_id)
-            commands = [self._load(session, command_id) for command_id in command_ids]
+            loaded = {c.id: c for c in session.scalars(select(Command).where(Command.id.in_(command_ids)))}
+            commands = [loaded[command_id] for command_id in command_ids if command_id in loaded]
+            backoff = self._backoff.get(domain_id)
+            if backoff is not None and backoff.retry_at > clock.now():
+                for command in commands:  # due along with a new command: wait for the domain's retry
+                    self._schedule_at(command, backoff.delay, backoff.retry_at)
+                session.commit()
+                return 0
             for command in commands:
                 if command.state == "sending":
                     self._resend(session, domain, command)
@@ -179,10 +204,10 @@ class CommandCoordinator:
             except Exception as error:  # noqa: BLE001 - any backend trouble: keep the commands, retry
                 self.stats.errors += 1
                 LOG.warning("polling %d operation(s) on %s failed, retrying: %s", len(pending), domain.name, error)
-                for command in pending:
-                    self._retry_later(command, str(error))
+                self._retry_later(domain_id, pending, str(error))
                 session.commit()
                 return 1
+            self._backoff.pop(domain_id, None)
             for command, status in zip(pending, statuses, strict=True):
                 self._apply(session, command, status)
             session.commit()
@@ -210,7 +235,7 @@ class CommandCoordinator:
         except Exception as error:  # noqa: BLE001 - classify below
             if is_transient(error):
                 LOG.warning("resuming %s of %s failed, retrying: %s", command.kind, command.request_id, error)
-                self._retry_later(command, str(error))
+                self._retry_later(command.storage_domain_id, [command], str(error))
             else:
                 self._reject(session, operation, command, backend_refusal(error).message)
             return
@@ -224,13 +249,13 @@ class CommandCoordinator:
         command.attempts += 1
         command.last_error = None
         if state == "pending":
-            moved = backend_status != command.backend_status
+            if backend_status and backend_status != command.backend_status:
+                job = session.get(Job, command.job_id)
+                step = session.get(Step, command.step_id) if command.step_id else None
+                if job is not None and step is not None:
+                    report_progress(job, step, f"{operation.progress} (backend status: {backend_status})")
             command.backend_status = backend_status
-            job = session.get(Job, command.job_id)
-            step = session.get(Step, command.step_id) if command.step_id else None
-            if job is not None and step is not None and backend_status:
-                report_progress(job, step, f"{operation.progress} (backend status: {backend_status})")
-            self._schedule(command, self.settings.initial_delay if moved else command.delay * 2)
+            self._schedule(command, self.settings.interval)  # the domain's steady cadence
             return
         command.backend_status = backend_status
         if state == "done" or (state == "gone" and operation.succeeds_when_gone):
@@ -243,15 +268,32 @@ class CommandCoordinator:
 
     # -- bookkeeping --------------------------------------------------------------------
     def _schedule(self, command: Command, delay: float) -> None:
-        command.delay = min(max(delay, self.settings.initial_delay), self.settings.max_delay)
-        command.next_poll_at = clock.later(command.delay)
+        self._schedule_at(command, delay, clock.later(delay))
+
+    @staticmethod
+    def _schedule_at(command: Command, delay: float, moment: datetime) -> None:
+        """Due again at ``moment`` (``delay`` is recorded: the cadence it came from); the lease
+        is given back."""
+        command.delay = delay
+        command.next_poll_at = moment
         command.lease_owner = command.lease_until = None
         command.updated = clock.now()
 
-    def _retry_later(self, command: Command, error: str) -> None:
-        command.attempts += 1
-        command.last_error = error
-        self._schedule(command, command.delay * 2)
+    def _retry_later(self, domain_id: str, commands: list[Command], error: str) -> None:
+        """The domain's backend failed: back off the domain (``interval`` doubling up to
+        ``max_delay``), its commands due again when it may be tried again."""
+        previous = self._backoff.get(domain_id)
+        delay = min(2 * (previous.delay if previous else self.settings.interval), self.settings.max_delay)
+        backoff = self._backoff[domain_id] = DomainBackoff(delay, clock.later(delay))
+        for command in commands:
+            command.attempts += 1
+            command.last_error = error
+            self._schedule_at(command, delay, backoff.retry_at)
+
+    def backoff_of(self, domain_id: str) -> float | None:
+        """The delay a failing domain is backed off by in this process (None: it is not)."""
+        backoff = self._backoff.get(domain_id)
+        return backoff.delay if backoff else None
 
     def _finish(self, session: Session, command: Command, succeeded: bool, reason: str | None = None) -> None:
         command.state = "done" if succeeded else "failed"

@@ -6,6 +6,11 @@ time) as on PostgreSQL (the row lock taken by ``SELECT ... FOR UPDATE SKIP LOCKE
 others skip the row instead of waiting). A lease expires, and a lease whose owner died on this
 host is taken over at once, so an engine restarted after a crash resumes its commands without
 waiting.
+
+A claim takes whole storage domains: with the commands due, every other pending command of their
+domains that no live process holds comes along, because the domain's poll costs one backend
+request however many operations it asks about. The domain's commands thus stay in step, polled
+together on the domain's cadence.
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ def claim_due(
     session: Session, owner: str, lease_seconds: float, coalesce_seconds: float = 0.0, limit: int = CLAIM_BATCH
 ) -> list[Command]:
     """Lease the active commands due for work (or due within ``coalesce_seconds``, when at
-    least one is due now); returns the ones this process now holds."""
+    least one is due now), and the other pending commands of their storage domains that are
+    free; returns the ones this process now holds."""
     moment = clock.now()
     dead = dead_owners(session, moment)
     due_now = select(Command.id).where(Command.state.in_(ACTIVE_STATES), _claimable(moment, moment, dead)).limit(1)
@@ -55,21 +61,32 @@ def claim_due(
         session.rollback()
         return []
     claimable = _claimable(moment, clock.later(coalesce_seconds, moment), dead)
-    candidates = session.scalars(
-        select(Command.id)
+    due = session.execute(
+        select(Command.id, Command.storage_domain_id)
         .where(Command.state.in_(ACTIVE_STATES), claimable)
         .order_by(Command.next_poll_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    if not candidates:
+    if not due:
         session.rollback()
         return []
+    candidates = [row.id for row in due]
+    free = or_(Command.lease_owner.is_(None), Command.lease_until < moment)
+    riding_along = and_(Command.state == "pending", free)  # polled for free with the domain
+    candidates += session.scalars(
+        select(Command.id)
+        .where(riding_along, Command.storage_domain_id.in_(sorted({row.storage_domain_id for row in due})))
+        .where(Command.id.not_in(candidates))
+        .order_by(Command.next_poll_at)
+        .limit(max(0, limit - len(candidates)))
+        .with_for_update(skip_locked=True)
+    ).all()
     until = clock.later(lease_seconds, moment)
     # not due again before the lease ends: other processes' pollers do not spin on it
     session.execute(
         update(Command)
-        .where(Command.id.in_(candidates), Command.state.in_(ACTIVE_STATES), claimable)
+        .where(Command.id.in_(candidates), Command.state.in_(ACTIVE_STATES), or_(claimable, riding_along))
         .values(lease_owner=owner, lease_until=until, next_poll_at=until)
     )
     session.commit()

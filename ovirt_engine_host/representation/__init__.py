@@ -20,7 +20,7 @@ from .schema import (
     api_schema,
     xsd_bytes,
 )
-from .xml import XmlRejected, from_xml, to_xml, to_xml_collection, wants_xml
+from .xml import XmlRejected, from_xml, to_xml, to_xml_collection, to_xml_items, wants_xml
 
 __all__ = [
     "Attribute",
@@ -34,6 +34,7 @@ __all__ = [
     "from_xml",
     "to_xml",
     "to_xml_collection",
+    "to_xml_items",
     "wants_xml",
     "xsd_bytes",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "from_xml",
     "to_xml",
     "to_xml_collection",
+    "to_xml_items",
     "wants_xml",
 ]
 
@@ -78,6 +79,22 @@ def to_xml_collection(element_name: str, items: Sequence[Mapping[str, Any]]) -> 
     schema = api_schema()
     item = schema.collection_item(schema.element_type(element_name))
     return to_xml(element_name, {item.name: list(items)})
+
+
+def to_xml_items(element_name: str, items: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """Each of ``items`` as the item element of the plural ``element_name``, serialized as it
+    appears inside :func:`to_xml_collection`'s document (indented one level, one per line
+    group): a collection's document is its items' texts between ``<element_name>`` tags."""
+    schema = api_schema()
+    item = schema.collection_item(schema.element_type(element_name))
+    complex_type = schema.complex_type(item.type_name)
+    made = []
+    for data in items:
+        element = etree.Element(item.name)
+        _fill_complex(element, complex_type, data, f"{element_name}/{item.name}")
+        text = etree.tostring(element, encoding="UTF-8", pretty_print=True, with_tail=False)
+        made.append(b"".join(b"  " + line for line in text.splitlines(keepends=True)))
+    return made
 
 
 def _fill_complex(element: etree._Element, complex_type: ComplexType, data: Any, path: str) -> None:

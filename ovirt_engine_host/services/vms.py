@@ -5,6 +5,11 @@ fresh connection info (never a stored copy); the host agent gets the data center
 secrets first, then builds the domain XML whose placeholder drives the VDSM hooks turn into real
 disks. Stop and unplug release what was prepared, so the volumes are free again; a start that
 fails releases everything it prepared and leaves the VM down with the reason.
+
+The storage plugins' preparations of a VM's disks (a Cinder attachment each, ~0.3 s) are made
+concurrently, at most ``PREPARE_CONCURRENCY`` at a time, and so are the releases. Sessions are
+not thread-safe: the threads only call the hooks, with rows loaded beforehand; every database
+read and write stays in the request's thread.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +34,24 @@ from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import EngineState
 
 LOG = logging.getLogger(__name__)
+PREPARE_CONCURRENCY = 4
+"""How many disks of one VM the storage plugins prepare or release at once."""
+
+
+def concurrently(call: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``call`` of each item, at most :data:`PREPARE_CONCURRENCY` at once: each result, or the
+    exception it raised, in the items' order (every call has ended when this returns)."""
+
+    def outcome(item: Any) -> Any:
+        try:
+            return call(item)
+        except Exception as error:  # noqa: BLE001 - handed back to the caller, in order
+            return error
+
+    if len(items) <= 1:
+        return [outcome(item) for item in items]
+    with ThreadPoolExecutor(min(len(items), PREPARE_CONCURRENCY), thread_name_prefix="ovirt-prepare") as pool:
+        return list(pool.map(outcome, items))
 
 
 @dataclass
@@ -158,15 +182,14 @@ class VmService:
             began = time.monotonic()
             try:
                 self.hosts.sync_secrets(host)
-                specs = [self._prepare(session, vm, host, a) for a in vm.attachments if a.active]
+                specs = self._prepare_all(session, vm, host, [a for a in vm.attachments if a.active])
                 prepared = time.monotonic() - began
                 xml, times = self.hosts.agent(host).start(
                     VmSpec(id=vm.id, name=vm.name, memory=vm.memory, cpus=vm.cpus, disks=specs)
                 )
             except Exception as error:
                 refusal = error if isinstance(error, Refused) else backend_refusal(error)
-                for attachment in vm.attachments:
-                    self._release(session, vm, host, attachment)
+                self._release_all(session, vm, host, vm.attachments)
                 vm.status, vm.status_detail, vm.host_id = "down", refusal.message, None
                 session.commit()
                 LOG.warning("VM %s did not start on %s: %s", vm.name, host.name, refusal.message)
@@ -190,8 +213,7 @@ class VmService:
                 self.hosts.agent(host).stop(vm.id)
             except Exception as error:
                 raise backend_refusal(error) from error
-            for attachment in vm.attachments:
-                self._release(session, vm, host, attachment)
+            self._release_all(session, vm, host, vm.attachments)
             vm.status, vm.status_detail, vm.host_id = "down", None, None
             session.commit()
             return vm
@@ -218,38 +240,70 @@ class VmService:
     def _prepare(self, session: Session, vm: Vm, host: Host, attachment: DiskAttachment) -> DiskSpec:
         """Fresh connection info for the disk on this host, recorded with the attachment until
         it is released."""
-        disk = session.get(Disk, attachment.disk_id)
-        if disk is None or disk.status != "ok":
-            state = disk.status if disk else "gone"
-            raise Refused(409, f"disk {attachment.disk_id} is {state}, not ok")
-        domain = disk.storage_domain
-        try:
-            connection = self.state.hooks.prepare_disk(domain, disk, host, vm)
-        except Exception as error:
-            raise backend_refusal(error) from error
-        if connection is None:
-            raise Refused(400, f"no plugin serves the storage domain of disk {disk.alias}")
-        attachment.connection = json.dumps(connection, sort_keys=True)
+        return self._prepare_all(session, vm, host, [attachment])[0]
+
+    def _prepare_all(self, session: Session, vm: Vm, host: Host, attachments: list[DiskAttachment]) -> list[DiskSpec]:
+        """Fresh connection info for each disk on this host, the plugins asked concurrently;
+        each recorded (and committed) with its attachment until it is released, so that a
+        failure, or a crash, leaves nothing prepared that the engine does not know of. Every
+        disk is checked before any is prepared; when a preparation fails, the first failure is
+        raised once all have ended, and the caller releases what was prepared."""
+        disks = []
+        for attachment in attachments:
+            disk = session.get(Disk, attachment.disk_id)
+            if disk is None or disk.status != "ok":
+                state = disk.status if disk else "gone"
+                raise Refused(409, f"disk {attachment.disk_id} is {state}, not ok")
+            disks.append(disk)
+        hooks = self.state.hooks
+        outcomes = concurrently(lambda disk: hooks.prepare_disk(disk.storage_domain, disk, host, vm), disks)
+        failures: list[Exception] = []
+        for attachment, disk, outcome in zip(attachments, disks, outcomes, strict=True):
+            if outcome is None:
+                failures.append(Refused(400, f"no plugin serves the storage domain of disk {disk.alias}"))
+            elif isinstance(outcome, Exception):
+                failures.append(outcome)
+            else:
+                attachment.connection = json.dumps(outcome, sort_keys=True)
         session.commit()
-        host_side = self.state.hooks.storage_domain_type_info()[domain.type]["host"]
-        return DiskSpec(
-            id=disk.id,
-            interface=attachment.interface,
-            bootable=attachment.bootable,
-            connection=dict(connection),
-            custom_property=host_side["custom_property"],
-            hooks_dir=host_side["hooks_dir"],
-        )
+        if failures:
+            raise backend_refusal(failures[0]) from failures[0]
+        types = hooks.storage_domain_type_info()
+        return [
+            DiskSpec(
+                id=disk.id,
+                interface=attachment.interface,
+                bootable=attachment.bootable,
+                connection=dict(outcome),
+                custom_property=types[disk.storage_domain.type]["host"]["custom_property"],
+                hooks_dir=types[disk.storage_domain.type]["host"]["hooks_dir"],
+            )
+            for attachment, disk, outcome in zip(attachments, disks, outcomes, strict=True)
+        ]
 
     def _release(self, session: Session, vm: Vm, host: Host, attachment: DiskAttachment) -> None:
-        if attachment.connection is None:
-            return
-        disk = session.get(Disk, attachment.disk_id)
-        domain = session.get(StorageDomain, disk.storage_domain_id) if disk else None
-        if disk is not None and domain is not None:
-            try:
-                self.state.hooks.release_disk(domain, disk, host, vm, json.loads(attachment.connection))
-            except Exception as error:  # noqa: BLE001 - keep releasing the others; the volume stays in-use
-                LOG.warning("releasing disk %s of VM %s failed: %s", disk.id, vm.name, error)
-                return
-        attachment.connection = None
+        self._release_all(session, vm, host, [attachment])
+
+    def _release_all(self, session: Session, vm: Vm, host: Host, attachments: Sequence[DiskAttachment]) -> None:
+        """Release every prepared disk of ``attachments`` together (the plugins asked
+        concurrently). One that fails keeps its connection recorded (the volume stays in use;
+        a later stop releases it) and does not stop the others."""
+        prepared = []
+        for attachment in attachments:
+            if attachment.connection is None:
+                continue
+            disk = session.get(Disk, attachment.disk_id)
+            domain = session.get(StorageDomain, disk.storage_domain_id) if disk else None
+            prepared.append((attachment, disk, domain, json.loads(attachment.connection)))
+        hooks = self.state.hooks
+
+        def release(item: tuple[DiskAttachment, Disk | None, StorageDomain | None, Any]) -> None:
+            _, disk, domain, connection = item
+            if disk is not None and domain is not None:
+                hooks.release_disk(domain, disk, host, vm, connection)
+
+        for (attachment, *_), outcome in zip(prepared, concurrently(release, prepared), strict=True):
+            if isinstance(outcome, Exception):
+                LOG.warning("releasing disk %s of VM %s failed: %s", attachment.disk_id, vm.name, outcome)
+                continue
+            attachment.connection = None

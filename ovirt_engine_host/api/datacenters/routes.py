@@ -9,6 +9,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ovirt_engine_host import listing
 from ovirt_engine_host.api.common import get_or_404
 from ovirt_engine_host.api.datacenters.schemas import DataCenterSchema
 from ovirt_engine_host.db.models import DataCenter, Host, StorageDomain, Vm
@@ -25,7 +26,8 @@ class DataCenterViews(MethodView):
     def get(self) -> Any:
         """List data centers"""
         with db_session() as session:
-            return session.scalars(select(DataCenter).order_by(DataCenter.name)).all()
+            query = select(DataCenter).order_by(DataCenter.name, DataCenter.id)
+            return session.scalars(listing.in_sql(query, {"name": DataCenter.name})).all()
 
     @blp.action("create", "data_center")
     @blp.arguments(DataCenterSchema)

@@ -28,6 +28,9 @@ class DiskSchema(ResourceSchema, DropsEmpty, RequiresAny):
     xml_element = "disk"
     xml_collection = "disks"
     collection_path = "/api/disks"
+    search_fields: ClassVar[dict[str, str]] = {
+        "name": "alias", "alias": "alias", "status": "status", "storage": "storage_domain.name",
+    }  # fmt: skip
     required_any: ClassVar[tuple[tuple[str, ...], ...]] = (("storage_domain", "storage_domains"),)
 
     name = ma.fields.Function(lambda disk: disk.alias, dump_only=True)

@@ -10,6 +10,7 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import select
 
+from ovirt_engine_host import listing
 from ovirt_engine_host.api.actions import (
     ActionSchema,
     cluster_reference,
@@ -35,7 +36,8 @@ class HostViews(MethodView):
     def get(self) -> Any:
         """List hosts"""
         with db_session() as session:
-            return session.scalars(select(Host).order_by(Host.name)).all()
+            query = select(Host).order_by(Host.name, Host.id)
+            return session.scalars(listing.in_sql(query, {"name": Host.name, "status": Host.status})).all()
 
     @blp.action("create", "host")
     @blp.arguments(HostSchema)

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask.views import MethodView
 from sqlalchemy import select
+from sqlalchemy.orm import raiseload
 
+from ovirt_engine_host import listing
 from ovirt_engine_host.api.common import get_or_404
 from ovirt_engine_host.api.jobs.schemas import MAX_JOBS, JobSchema, StepSchema
 from ovirt_engine_host.authorization import owned_only
@@ -24,7 +26,9 @@ class JobViews(MethodView):
     def get(self) -> Any:
         """List the most recent jobs, newest first"""
         with db_session() as session:
-            return session.scalars(owned_only(select(Job), Job).order_by(Job.start_time.desc()).limit(MAX_JOBS)).all()
+            query = owned_only(select(Job), Job).options(raiseload(Job.steps))  # the list shows no steps
+            query = query.order_by(Job.start_time.desc(), Job.id).limit(MAX_JOBS)
+            return session.scalars(listing.in_sql(query, {"status": Job.status, "name": Job.description})).all()
 
 
 @blp.route("/<string:job_id>")

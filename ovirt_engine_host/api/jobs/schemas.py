@@ -4,7 +4,7 @@ dump, and what the OpenAPI document shows."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -45,6 +45,7 @@ class JobSchema(ResourceSchema, DropsEmpty):
 class StepSchema(ResourceSchema, DropsEmpty):
     xml_element = "step"
     xml_collection = "steps"
+    search_fields: ClassVar[dict[str, str]] = {"name": "description", "status": "status", "type": "type"}
 
     description = ma.fields.String(dump_only=True)
     job = ma.fields.Function(lambda step: {"id": step.job_id, "href": f"/api/jobs/{step.job_id}"}, dump_only=True)

@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import select
 
+from ovirt_engine_host import listing
 from ovirt_engine_host.api.common import get_or_404
 from ovirt_engine_host.api.storagedomains.schemas import StorageDomainSchema
 from ovirt_engine_host.db.models import StorageDomain
@@ -24,7 +25,9 @@ class StorageDomainViews(MethodView):
     def get(self) -> Any:
         """List storage domains"""
         with db_session() as session:
-            return session.scalars(select(StorageDomain).order_by(StorageDomain.name)).all()
+            query = select(StorageDomain).order_by(StorageDomain.name, StorageDomain.id)
+            columns = {"name": StorageDomain.name, "status": StorageDomain.status}
+            return session.scalars(listing.in_sql(query, columns)).all()
 
 
 @blp.route("/<string:storage_domain_id>")

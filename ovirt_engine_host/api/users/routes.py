@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import select
 
+from ovirt_engine_host import listing
 from ovirt_engine_host.api.users.schemas import UserSchema, UserUpdateSchema
 from ovirt_engine_host.authorization import current_user
 from ovirt_engine_host.db.models import User
@@ -28,7 +29,7 @@ class UserViews(MethodView):
     def get(self) -> Any:
         """List users"""
         with db_session() as session:
-            return session.scalars(select(User).order_by(User.name)).all()
+            return session.scalars(listing.in_sql(select(User).order_by(User.name, User.id), {"name": User.name})).all()
 
     @blp.action("create", "user")
     @blp.arguments(UserSchema)
