@@ -23,6 +23,10 @@ from sqlalchemy.orm import QueryableAttribute
 
 from ovirt_engine_host.errors import Refused
 
+MAX_LIMIT = 2**31 - 1
+"""The largest ``max`` a request may give: more than any collection holds, and what every
+database's ``LIMIT`` takes."""
+
 Row = TypeVar("Row")
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 Columns = Mapping[str, ColumnElement[Any] | QueryableAttribute[Any]]
@@ -112,6 +116,8 @@ def parse(arguments: Mapping[str, str]) -> Listing:
             raise Refused(400, f"max: {raw_max!r} is not a whole number") from None
         if maximum < 0:
             maximum = None  # oVirt: max=-1 is no limit
+        elif maximum > MAX_LIMIT:  # found by the fuzzer: the database's LIMIT is a 64-bit integer
+            raise Refused(400, f"max: at most {MAX_LIMIT} (or -1 for no limit), not {maximum}")
     search = arguments.get("search") or ""
     return Listing(maximum, parse_search(search) if search.strip() else ())
 

@@ -146,7 +146,7 @@ LIST_PARAMETERS = [
         "in": "query",
         "required": False,
         "description": "At most this many items, the first of the collection's order (-1: all).",
-        "schema": {"type": "integer"},
+        "schema": {"type": "integer", "minimum": -1, "maximum": listing.MAX_LIMIT},
     },
     {
         "name": "search",

@@ -99,9 +99,7 @@ class SnapshotService:
         """Each disk of the snapshot (or, custom, each disk named with its own snapshot) on a new
         volume made from its snapshot; disks not named keep their volume."""
         with self.state.session_factory() as session:
-            vm = VmService.get(session, vm_id)
-            if vm.status != "down":
-                raise Refused(409, f"VM {vm.name} is {vm.status}: a preview needs the VM down")
+            vm = self._down(session, vm_id, "a preview")
             self._not_in_preview(session, vm)
             parts = self._parts_to_preview(session, vm, snapshot_id, custom)
             job = start_job(
@@ -121,12 +119,8 @@ class SnapshotService:
 
     def undo(self, vm_id: str, owner_id: str | None) -> Job | None:
         with self.state.session_factory() as session:
-            vm = VmService.get(session, vm_id)
-            if vm.status != "down":
-                raise Refused(409, f"VM {vm.name} is {vm.status}: undoing a preview needs the VM down")
-            before = self._before_preview(session, vm)
-            if before is None:
-                raise Refused(409, f"VM {vm.name} is not in a preview")
+            vm = self._down(session, vm_id, "undoing a preview")
+            before = self._in_preview(session, vm)
             job = start_job(
                 session, f"Undoing the snapshot preview of VM {vm.name}", owner_id,
                 [f"Deleting the preview volume of disk {part.disk_id}" for part in before.disks], kind="undo_preview",
@@ -148,12 +142,8 @@ class SnapshotService:
         disks ran on before, where no snapshot still needs them. A volume an older snapshot still
         needs stays in Cinder, hidden (no disk runs on it), until that snapshot is removed."""
         with self.state.session_factory() as session:
-            vm = VmService.get(session, vm_id)
-            if vm.status != "down":
-                raise Refused(409, f"VM {vm.name} is {vm.status}: committing a preview needs the VM down")
-            before = self._before_preview(session, vm)
-            if before is None:
-                raise Refused(409, f"VM {vm.name} is not in a preview")
+            vm = self._down(session, vm_id, "committing a preview")
+            before = self._in_preview(session, vm)
             snapshots = self.of_vm(session, vm)
             previewed = [s for s in snapshots if s.status == "in_preview"]
             newest = max(s.date for s in previewed) if previewed else before.date
@@ -287,6 +277,19 @@ class SnapshotService:
     @staticmethod
     def _before_preview(session: Session, vm: Vm) -> Snapshot | None:
         return session.scalars(select(Snapshot).where(Snapshot.vm_id == vm.id, Snapshot.type == "preview")).first()
+
+    @staticmethod
+    def _down(session: Session, vm_id: str, what: str) -> Vm:
+        vm = VmService.get(session, vm_id)
+        if vm.status != "down":
+            raise Refused(409, f"VM {vm.name} is {vm.status}: {what} needs the VM down")
+        return vm
+
+    def _in_preview(self, session: Session, vm: Vm) -> Snapshot:
+        before = self._before_preview(session, vm)
+        if before is None:
+            raise Refused(409, f"VM {vm.name} is not in a preview")
+        return before
 
     def _not_in_preview(self, session: Session, vm: Vm) -> None:
         if self._before_preview(session, vm) is not None:

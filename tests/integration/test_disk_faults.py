@@ -51,6 +51,8 @@ def test_disks_stay_locked_while_cinder_is_away_and_finish_when_it_is_back(
 ) -> None:
     storage_domain_id, cinder = domain
     coordinator = engine_state(engine.app).coordinator
+    poller = engine_state(engine.app).poller
+    poller.stop()  # the creates stay pending (unpolled) until Cinder's API is away: the poller is quick
     ids = []
     for number in range(3):
         body = disk_body(storage_domain_id, GiB, stack.volume_type_rbd, alias=f"away{number}")
@@ -58,6 +60,7 @@ def test_disks_stay_locked_while_cinder_is_away_and_finish_when_it_is_back(
         assert answer.status_code == 201, answer.json
         ids.append(answer.json["id"])
     cinder_api("stop")
+    poller.start()
     try:
         errors_before = coordinator.stats.errors
         deadline = time.monotonic() + 30

@@ -103,3 +103,13 @@ def test_a_provider_without_authentication_refuses_a_project_no_header_can_carry
     assert answer.status_code == 400, answer.get_json()
     assert answer.get_json()["message"].startswith("tenant_name: without authentication")
     assert engine.request("GET", "/api/openstackvolumeproviders").get_json() == []
+
+
+def test_a_max_beyond_any_database_limit_is_a_400(tmp_path: Path) -> None:
+    """Found by the fuzzer: ``GET /api/disks?max=278295660244702779670528`` overflowed SQLite's
+    LIMIT (500)."""
+    engine = build_engine(tmp_path, "")
+    answer = engine.request("GET", "/api/disks?max=278295660244702779670528")
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["message"].startswith("max: at most 2147483647")
+    assert engine.request("GET", "/api/disks?max=2147483647").status_code == 200
