@@ -221,6 +221,14 @@ class SnapshotService:
         with self.state.session_factory() as session:
             return VmService.get(session, vm.id)
 
+    def restore(self, vm_id: str, snapshot_id: str, owner_id: str | None) -> Job | None:
+        """oVirt's restore: a preview of the snapshot, then its commit (two jobs, one after the
+        other; a preview still running when the request stops waiting answers with its job)."""
+        running = self.preview(vm_id, snapshot_id, None, owner_id)
+        if running is not None:
+            return running
+        return self.commit(vm_id, owner_id)
+
     # -- rules ----------------------------------------------------------------------------
     def _check_quota(self, session: Session, disks: list[Disk]) -> None:
         """The backend's snapshot quota, per storage domain and volume type, before anything is

@@ -344,3 +344,26 @@ def test_an_engine_killed_in_a_three_disk_snapshot_ends_with_one_cinder_snapshot
     made = cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}})
     assert sorted(s.volume_id for s in made) == sorted(d["id"] for d in disks)  # exactly one per disk
     assert {s.status for s in made} == {"available"}
+
+
+def test_restore_is_a_preview_and_a_commit(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
+    vm, disks, _, _ = vm_with_disks
+    for disk in disks:
+        write(stack, disk["id"], pattern("restored", disk))
+    answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "r"})
+    snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
+    wait_for_vm_unlocked(engine, vm["id"])
+    for disk in disks:
+        write(stack, disk["id"], pattern("lost", disk))
+    restored = engine.request("POST", f"/api/vms/{vm['id']}/snapshots/{snapshot['id']}/restore", json={},
+                              headers={"Accept": "application/xml"})  # fmt: skip
+    assert restored.status_code == 200, restored.data
+    assert assert_valid_xml(restored.data).findtext("status/state") == "complete"
+    volumes = active_volumes(engine, disks)
+    assert set(volumes).isdisjoint(d["id"] for d in disks)
+    for disk, volume in zip(disks, volumes, strict=True):
+        assert read(stack, volume, 64) == pattern("restored", disk)
+    listed = {
+        s["description"]: s["snapshot_status"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json
+    }
+    assert listed == {"Active VM": "ok", "r": "ok"}

@@ -1,7 +1,8 @@
 """``/api/vms/{id}/snapshots``: list (the ``active`` snapshot first, as oVirt lists it), take
 (``description``, optionally a subset of the VM's ``disks``), get, remove (waits, or ``;async``:
-202 with the job), and a snapshot's ``disks``; the VM actions ``preview_snapshot`` (one snapshot,
-or a custom choice per disk), ``undo_snapshot`` and ``commit_snapshot``. While one runs the VM is ``image_locked``."""
+202 with the job), and a snapshot's ``disks``; the VM actions ``preview_snapshot`` (one
+snapshot, or a custom choice per disk), ``undo_snapshot`` and ``commit_snapshot``, and a
+snapshot's ``restore`` (preview + commit). While one runs the VM is ``image_locked``."""
 
 from __future__ import annotations
 
@@ -131,3 +132,14 @@ class CommitView(MethodView):
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Commit a preview: the disks keep the preview volumes; later snapshots are removed"""
         return accepted_or_done(service().commit(vm_id, owner_id()))
+
+
+@blp.route("/<string:vm_id>/snapshots/<string:snapshot_id>/restore")
+class RestoreView(MethodView):
+    @blp.action("operate", "vm", by="vm_id")
+    @blp.arguments(SnapshotActionSchema)
+    @blp.response(200, SnapshotActionSchema)
+    @blp.alt_response(202, description="Accepted: the restore's job is still running")
+    def post(self, data: dict[str, Any], vm_id: str, snapshot_id: str) -> Any:
+        """Restore a snapshot: preview it and commit it (the VM down)"""
+        return accepted_or_done(service().restore(vm_id, snapshot_id, owner_id()))
