@@ -94,7 +94,12 @@ class SnapshotService:
         return self._wait(job_id, wait)
 
     def preview(
-        self, vm_id: str, snapshot_id: str | None, custom: Mapping[str, str] | None, owner_id: str | None
+        self,
+        vm_id: str,
+        snapshot_id: str | None,
+        custom: Mapping[str, str] | None,
+        owner_id: str | None,
+        wait: bool = True,
     ) -> Job | None:
         """Each disk of the snapshot (or, custom, each disk named with its own snapshot) on a new
         volume made from its snapshot; disks not named keep their volume."""
@@ -115,9 +120,9 @@ class SnapshotService:
                 )  # fmt: skip
             session.commit()
             job_id = job.id
-        return self._wait(job_id, True)
+        return self._wait(job_id, wait)
 
-    def undo(self, vm_id: str, owner_id: str | None) -> Job | None:
+    def undo(self, vm_id: str, owner_id: str | None, wait: bool = True) -> Job | None:
         with self.state.session_factory() as session:
             vm = self._down(session, vm_id, "undoing a preview")
             before = self._in_preview(session, vm)
@@ -134,9 +139,9 @@ class SnapshotService:
                 )  # fmt: skip
             session.commit()
             job_id = job.id
-        return self._wait(job_id, True)
+        return self._wait(job_id, wait)
 
-    def commit(self, vm_id: str, owner_id: str | None) -> Job | None:
+    def commit(self, vm_id: str, owner_id: str | None, wait: bool = True) -> Job | None:
         """The preview for good: the disks keep their preview volumes; the snapshots taken after
         the committed one are removed (their Cinder snapshots deleted), and so are the volumes the
         disks ran on before, where no snapshot still needs them. A volume an older snapshot still
@@ -181,7 +186,7 @@ class SnapshotService:
             before.status = "locked"
             session.commit()
             job_id = job.id
-        return self._wait(job_id, True)
+        return self._wait(job_id, wait)
 
     def clone_vm(self, data: dict[str, Any], reference: Mapping[str, Any]) -> Vm:
         """A new VM (down) whose disks are new volumes made from another VM's snapshot: the same

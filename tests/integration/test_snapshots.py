@@ -20,7 +20,7 @@ from ovirt_engine_host.state import engine_state
 from tests.ceph import image_parent, open_pool
 from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
 from tests.engine import ADMIN, Engine, assert_valid_xml
-from tests.integration.test_disk_faults import engine_process
+from tests.integration.test_disk_faults import cinder_api, engine_process
 from tests.keystone import project_member
 from tests.stack import Stack
 from tests.waiting import wait_until_gone
@@ -367,3 +367,35 @@ def test_restore_is_a_preview_and_a_commit(engine: Engine, stack: Stack, vm_with
         s["description"]: s["snapshot_status"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json
     }
     assert listed == {"Active VM": "ok", "r": "ok"}
+
+
+def test_a_preview_waits_while_cinder_is_away_and_completes_when_it_is_back(
+    engine: Engine, stack: Stack, vm_with_disks: Any
+) -> None:
+    vm, disks, _, _ = vm_with_disks
+    for disk in disks:
+        write(stack, disk["id"], pattern("kept", disk))
+    answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "away"})
+    snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
+    wait_for_vm_unlocked(engine, vm["id"])
+    poller = engine_state(engine.app).poller
+    poller.stop()  # the preview's commands wait, unstarted, until Cinder's API is gone
+    started = engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot",
+                             json={"snapshot": {"id": snapshot["id"]}, "async": True})  # fmt: skip
+    assert started.status_code == 202, started.json
+    cinder_api("stop")
+    try:
+        poller.start()
+        time.sleep(3)  # starts fail and are retried: nothing fails for a network error
+        assert engine.request("GET", f"/api/vms/{vm['id']}").json["status"]["state"] == "image_locked"
+        job = engine.request("GET", started.json["job"]["href"]).json
+        assert job["status"]["state"] == "started"
+        assert active_volumes(engine, disks) == [d["id"] for d in disks]
+    finally:
+        cinder_api("start")
+    wait_for_vm_unlocked(engine, vm["id"], timeout=120)
+    previews = active_volumes(engine, disks)
+    assert set(previews).isdisjoint(d["id"] for d in disks)
+    for disk, volume in zip(disks, previews, strict=True):
+        assert read(stack, volume, 64) == pattern("kept", disk)
+    assert engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={}).status_code == 200

@@ -109,7 +109,11 @@ class PreviewView(MethodView):
             d["id"]: str((reference_value(d.get("snapshot")) or ("", ""))[1])
             for d in (data.get("disks") or {}).get("disk", [])
         }
-        return accepted_or_done(service().preview(vm_id, chosen[1] if chosen else None, custom or None, owner_id()))
+        return accepted_or_done(
+            service().preview(
+                vm_id, chosen[1] if chosen else None, custom or None, owner_id(), not data.get("asynchronous")
+            )
+        )
 
 
 @blp.route("/<string:vm_id>/undo_snapshot")
@@ -120,7 +124,7 @@ class UndoView(MethodView):
     @blp.alt_response(202, description="Accepted: the undo's job is still running")
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Undo a preview: the preview volumes are deleted, the disks are back on their volumes"""
-        return accepted_or_done(service().undo(vm_id, owner_id()))
+        return accepted_or_done(service().undo(vm_id, owner_id(), not data.get("asynchronous")))
 
 
 @blp.route("/<string:vm_id>/commit_snapshot")
@@ -131,7 +135,7 @@ class CommitView(MethodView):
     @blp.alt_response(202, description="Accepted: the commit's job is still running")
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Commit a preview: the disks keep the preview volumes; later snapshots are removed"""
-        return accepted_or_done(service().commit(vm_id, owner_id()))
+        return accepted_or_done(service().commit(vm_id, owner_id(), not data.get("asynchronous")))
 
 
 @blp.route("/<string:vm_id>/snapshots/<string:snapshot_id>/restore")
