@@ -30,6 +30,7 @@ from ovirt_engine_host.state import EngineState
 class SnapshotService:
     def __init__(self, state: EngineState) -> None:
         self.state = state
+        self._begun: list[str] = []  # commands this request began, started once committed
 
     # -- reading --------------------------------------------------------------------------
     @staticmethod
@@ -65,7 +66,7 @@ class SnapshotService:
                 self._command(session, job, step, disk, "create_snapshot", part.id, part.id, vm, snapshot)
             session.commit()
             snapshot_id = snapshot.id
-        self.state.coordinator.wake.set()
+        self._send()
         with self.state.session_factory() as session:
             return self.get(session, VmService.get(session, vm_id), snapshot_id)
 
@@ -325,14 +326,29 @@ class SnapshotService:
         self, session: Session, job: Job, step: Any, disk: Disk, kind: str, entity_id: str, request_id: str,
         vm: Vm, snapshot: Snapshot, extra: dict[str, str] | None = None,
     ) -> Any:  # fmt: skip
-        """A command the poller starts (committed ``sending`` with the caller's transaction)."""
+        """A command committed ``sending`` with the caller's transaction and leased by this process,
+        which starts it once the transaction is committed (:meth:`_send`); if this process dies
+        first, the poller of any process takes the lease over and starts it."""
         payload = {"vm_id": vm.id, "snapshot_id": snapshot.id, **(extra or {})}
-        return self.state.coordinator.begin(
+        command = self.state.coordinator.begin(
             session, job=job, step=step, storage_domain_id=disk.storage_domain_id, kind=kind, entity_id=entity_id,
-            request_id=request_id, payload=payload, leased=False,
+            request_id=request_id, payload=payload,
         )  # fmt: skip
+        self._begun.append(command.id)
+        return command
+
+    def _send(self) -> None:
+        """Start the commands this request began; a refused one is the job's business (its kind
+        undoes the others and the job fails with the refusal's reason)."""
+        begun, self._begun = self._begun, []
+        for command_id in begun:
+            try:
+                self.state.coordinator.send(command_id)
+            except Refused:
+                continue
 
     def _wait(self, job_id: str, wait: bool) -> Job | None:
+        self._send()
         self.state.coordinator.wake.set()
         seconds = self.state.config.poller.sync_wait_seconds if wait else 0
         job = wait_for_job(self.state.session_factory, job_id, seconds)
