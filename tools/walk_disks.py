@@ -47,6 +47,18 @@ class Walk:
         sys.exit(f"the disk is still {last} after 120 s")
 
 
+def add_rbd_disk(walk: Walk, alias: str) -> dict[str, Any]:
+    """A 1 GiB ``rbd`` disk on the provider ``stack-cinder``'s domain, watched until it is ``ok``."""
+    domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
+    disk = walk.call(
+        "POST", "/disks", 201,
+        json={"alias": alias, "provisioned_size": GiB,
+              "storage_domains": {"storage_domain": [{"id": domain["id"]}]},
+              "openstack_volume_type": {"name": os.environ.get("OVIRT_STACK_VOLUME_TYPE_RBD", "rbd")}},
+    ).json()  # fmt: skip
+    return walk.watch(disk["id"], "ok")
+
+
 def rbd_image(volume_id: str) -> str:
     """What Ceph says of the volume's image (``rbd info``, as client.cinder)."""
     command = [

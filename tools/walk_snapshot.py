@@ -15,52 +15,50 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import rados
 import rbd
-from walk_disks import GiB, Walk, rbd_image
+from walk_disks import Walk, add_rbd_disk, rbd_image
+
+
+@contextmanager
+def opened(volume_id: str, read_only: bool) -> Iterator[Any]:
+    """The volume's RBD image, opened as client.cinder with the stack's keyring."""
+    cluster = rados.Rados(
+        conffile=os.environ["CEPH_CONF"], rados_id=os.environ["OVIRT_STACK_CEPH_USER"],
+        conf={"keyring": os.environ["OVIRT_STACK_CEPH_KEYRING"]},
+    )  # fmt: skip
+    cluster.connect(timeout=10)
+    try:
+        with (
+            cluster.open_ioctx(os.environ["OVIRT_STACK_CEPH_POOL"]) as ioctx,
+            rbd.Image(ioctx, f"volume-{volume_id}", read_only=read_only) as image,
+        ):
+            yield image
+    finally:
+        cluster.shutdown()
 
 
 def image_io(volume_id: str, data: bytes | None = None) -> bytes:
     """Write ``data`` at the image's start, or read its first 32 bytes."""
-    cluster = rados.Rados(
-        conffile=os.environ["CEPH_CONF"], rados_id=os.environ["OVIRT_STACK_CEPH_USER"],
-        conf={"keyring": os.environ["OVIRT_STACK_CEPH_KEYRING"]},
-    )  # fmt: skip
-    cluster.connect(timeout=10)
-    try:
-        with (
-            cluster.open_ioctx(os.environ["OVIRT_STACK_CEPH_POOL"]) as ioctx,
-            rbd.Image(ioctx, f"volume-{volume_id}", read_only=data is None) as image,
-        ):
-            if data is not None:
-                image.write(data.ljust(32, b"."), 0)
-                return data
-            return bytes(image.read(0, 32))
-    finally:
-        cluster.shutdown()
+    with opened(volume_id, read_only=data is None) as image:
+        if data is not None:
+            image.write(data.ljust(32, b"."), 0)
+            return data
+        return bytes(image.read(0, 32))
 
 
 def parent_of(volume_id: str) -> str:
     """The RBD parent (pool/image@snapshot) of the volume's image, as ``rbd info`` names it."""
-    cluster = rados.Rados(
-        conffile=os.environ["CEPH_CONF"], rados_id=os.environ["OVIRT_STACK_CEPH_USER"],
-        conf={"keyring": os.environ["OVIRT_STACK_CEPH_KEYRING"]},
-    )  # fmt: skip
-    cluster.connect(timeout=10)
-    try:
-        with (
-            cluster.open_ioctx(os.environ["OVIRT_STACK_CEPH_POOL"]) as ioctx,
-            rbd.Image(ioctx, f"volume-{volume_id}", read_only=True) as image,
-        ):
-            try:
-                spec = image.get_parent_image_spec()
-            except rbd.ImageNotFound:
-                return "none"
-            return f"{spec['pool_name']}/{spec['image_name']}@{spec['snap_name']}"
-    finally:
-        cluster.shutdown()
+    with opened(volume_id, read_only=True) as image:
+        try:
+            spec = image.get_parent_image_spec()
+        except rbd.ImageNotFound:
+            return "none"
+        return f"{spec['pool_name']}/{spec['image_name']}@{spec['snap_name']}"
 
 
 def wait_ok(walk: Walk, vm_id: str, snapshot_id: str) -> dict[str, Any]:
@@ -85,14 +83,7 @@ def main() -> None:
     parser.add_argument("password")
     args = parser.parse_args()
     walk = Walk(args.url, args.password)
-    domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
-    disk = walk.call(
-        "POST", "/disks", 201,
-        json={"alias": "main-job-snapshot", "provisioned_size": GiB,
-              "storage_domains": {"storage_domain": [{"id": domain["id"]}]},
-              "openstack_volume_type": {"name": os.environ.get("OVIRT_STACK_VOLUME_TYPE_RBD", "rbd")}},
-    ).json()  # fmt: skip
-    walk.watch(disk["id"], "ok")
+    disk = add_rbd_disk(walk, "main-job-snapshot")
     vm = walk.call("POST", "/vms", 201, json={"name": f"main-job-snap-{int(time.time())}",
                                               "cluster": {"data_center": {"name": "Default"}}}).json()  # fmt: skip
     try:

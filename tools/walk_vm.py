@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from walk_disks import GiB, Walk, rbd_image
+from walk_disks import Walk, add_rbd_disk, rbd_image
 
 
 def cephx_key() -> str:
@@ -57,14 +57,7 @@ def main() -> None:
     print(f"  host main-job-host on {uri}: up, libvirt secret registered")
     show(["virsh", "-c", uri, "secret-list"])
 
-    domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
-    disk = walk.call(
-        "POST", "/disks", 201,
-        json={"alias": "main-job-boot", "provisioned_size": GiB,
-              "storage_domains": {"storage_domain": [{"id": domain["id"]}]},
-              "openstack_volume_type": {"name": os.environ.get("OVIRT_STACK_VOLUME_TYPE_RBD", "rbd")}},
-    ).json()  # fmt: skip
-    walk.watch(disk["id"], "ok")
+    disk = add_rbd_disk(walk, "main-job-boot")
     vm = walk.call(
         "POST", "/vms", 201, json={"name": f"main-job-vm-{int(time.time())}", "memory": 64 * 1024**2,
                                     "cluster": {"data_center": {"name": "Default"}}},
