@@ -102,20 +102,15 @@ class DiskOperations:
     def poll(self, storage_domain: Any, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """At most one volume list and one snapshot list for all pending operations of a domain."""
         connection = self.connection(storage_domain)
-        on_snapshots = [o for o in operations if o["kind"] in snapshots.SNAPSHOT_KINDS]
-        on_volumes = [o for o in operations if o["kind"] not in snapshots.SNAPSHOT_KINDS]
-        answers: dict[int, dict[str, Any]] = {}
-        if on_volumes:
-            for operation, state in zip(
-                on_volumes, volumes.operation_states(connection, storage_domain.id, on_volumes), strict=True
-            ):
-                answers[id(operation)] = state
-        if on_snapshots:
-            for operation, state in zip(
-                on_snapshots, snapshots.snapshot_states(connection, storage_domain.id, on_snapshots), strict=True
-            ):
-                answers[id(operation)] = state
-        return [answers[id(operation)] for operation in operations]
+        answers: list[dict[str, Any] | None] = [None] * len(operations)
+        for is_snapshot, states in ((False, volumes.operation_states), (True, snapshots.snapshot_states)):
+            positions = [i for i, o in enumerate(operations) if (o["kind"] in snapshots.SNAPSHOT_KINDS) == is_snapshot]
+            if positions:
+                for position, state in zip(
+                    positions, states(connection, storage_domain.id, [operations[i] for i in positions]), strict=True
+                ):
+                    answers[position] = state
+        return [answer for answer in answers if answer is not None]
 
     def check_quota(self, storage_domain: Any, request: Any) -> dict[str, Any]:
         return self.quotas.check(

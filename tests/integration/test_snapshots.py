@@ -89,6 +89,17 @@ def wait_for_vm_unlocked(engine: Engine, vm_id: str, timeout: float = 120) -> An
     return vm
 
 
+def take_snapshot(engine: Engine, stack: Stack, vm: Any, disks: list[Any], description: str, written: str) -> Any:
+    """``written``'s pattern in every disk, then a snapshot of them, ``ok`` and the VM unlocked."""
+    for disk in disks:
+        write(stack, disk["id"], pattern(written, disk))
+    answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": description})
+    assert answer.status_code == 201, answer.json
+    snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
+    wait_for_vm_unlocked(engine, vm["id"])
+    return snapshot
+
+
 def active_volumes(engine: Engine, disks: list[dict[str, Any]]) -> list[str]:
     return [engine.request("GET", f"/api/disks/{d['id']}").json["image_id"] for d in disks]
 
@@ -285,11 +296,7 @@ def test_a_vm_cloned_from_a_snapshot_reads_the_snapshot_and_stays_apart(
     engine: Engine, stack: Stack, vm_with_disks: Any
 ) -> None:
     vm, disks, _, _ = vm_with_disks
-    for disk in disks:
-        write(stack, disk["id"], pattern("at the snapshot", disk))
-    answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "to clone"})
-    snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
-    wait_for_vm_unlocked(engine, vm["id"])
+    snapshot = take_snapshot(engine, stack, vm, disks, "to clone", "at the snapshot")
     cluster = {"data_center": {"id": engine.data_center_id}}
     body = f"<vm><name>cloned</name><cluster><data_center id='{engine.data_center_id}'/></cluster>" \
            f"<snapshots><snapshot id='{snapshot['id']}'/></snapshots></vm>"  # fmt: skip
@@ -348,11 +355,7 @@ def test_an_engine_killed_in_a_three_disk_snapshot_ends_with_one_cinder_snapshot
 
 def test_restore_is_a_preview_and_a_commit(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
     vm, disks, _, _ = vm_with_disks
-    for disk in disks:
-        write(stack, disk["id"], pattern("restored", disk))
-    answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "r"})
-    snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
-    wait_for_vm_unlocked(engine, vm["id"])
+    snapshot = take_snapshot(engine, stack, vm, disks, "r", "restored")
     for disk in disks:
         write(stack, disk["id"], pattern("lost", disk))
     restored = engine.request("POST", f"/api/vms/{vm['id']}/snapshots/{snapshot['id']}/restore", json={},
@@ -373,11 +376,7 @@ def test_a_preview_waits_while_cinder_is_away_and_completes_when_it_is_back(
     engine: Engine, stack: Stack, vm_with_disks: Any
 ) -> None:
     vm, disks, _, _ = vm_with_disks
-    for disk in disks:
-        write(stack, disk["id"], pattern("kept", disk))
-    answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "away"})
-    snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
-    wait_for_vm_unlocked(engine, vm["id"])
+    snapshot = take_snapshot(engine, stack, vm, disks, "away", "kept")
     poller = engine_state(engine.app).poller
     poller.stop()  # the preview's commands wait, unstarted, until Cinder's API is gone
     started = engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot",
