@@ -27,6 +27,7 @@ from ovirt_engine_host.api.snapshots import routes as snapshots
 from ovirt_engine_host.api.storagedomains import routes as storagedomains
 from ovirt_engine_host.api.users import routes as users
 from ovirt_engine_host.api.vms import routes as vms
+from ovirt_engine_host.commands import collection
 from ovirt_engine_host.commands import disks as disk_commands
 from ovirt_engine_host.commands import snapshots as snapshot_commands
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
@@ -42,7 +43,15 @@ from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import EngineState
 
 ENGINE_BLUEPRINTS = (
-    root.blp, datacenters.blp, storagedomains.blp, disks.blp, jobs.blp, hosts.blp, vms.blp, snapshots.blp, users.blp
+    root.blp,
+    datacenters.blp,
+    storagedomains.blp,
+    disks.blp,
+    jobs.blp,
+    hosts.blp,
+    vms.blp,
+    snapshots.blp,
+    users.blp,
 )
 AUTH_CACHE_SECONDS = 30.0
 
@@ -106,6 +115,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     registry = Registry()  # the kinds of commands and jobs this application runs
     disk_commands.register(registry)
     snapshot_commands.register(registry)
+    collection.register(registry)
     coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
     state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
     state.attach(app)

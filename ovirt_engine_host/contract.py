@@ -729,7 +729,9 @@ def ovirt_engine_delete_snapshot(
     :param services: The engine's service facade (:class:`PluginServices`).
     :return: An :class:`OperationHandle` with ``"kind": "delete_snapshot"``.
 
-    **When**: when a VM snapshot is removed, and when a failed snapshot job undoes its parts.
+    **When**: when a VM snapshot is removed, when a failed snapshot job undoes its parts, and
+    when the engine collects a hidden snapshot nothing depends on any more (after a commit, a
+    VM's or a disk's removal). The engine never asks while a volume made from it lives.
 
     .. versionadded:: 0.2
     """
@@ -770,7 +772,8 @@ def ovirt_engine_clone_disk(
 def ovirt_engine_delete_volume(
     storage_domain: StorageDomainView, volume_id: str, request_id: str, services: PluginServices
 ) -> OperationHandle | None:
-    """Start deleting a backend volume that is not (or no longer) a disk's own: a preview's.
+    """Start deleting a backend volume that is not (or no longer) a disk's own: a preview's, or
+    one a disk ran on before a commit, or any volume of a disk removed with its snapshots.
 
     An implementation returns ``None`` when ``storage_domain.type`` is not its own.
     Stops at first non-None result, see firstresult. A volume that is gone already is fine.
@@ -781,7 +784,9 @@ def ovirt_engine_delete_volume(
     :param services: The engine's service facade (:class:`PluginServices`).
     :return: An :class:`OperationHandle` with ``"kind": "delete_volume"``.
 
-    **When**: when a snapshot preview is undone.
+    **When**: when a snapshot preview is undone; when the engine collects a volume no snapshot
+    copies any more; for every volume of a disk removed with its snapshots (children first:
+    the engine never asks while the volume has snapshots).
 
     .. versionadded:: 0.2
     """

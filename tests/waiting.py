@@ -25,6 +25,15 @@ def wait_for_status(get: Callable[[str], Any], resource_id: str, wanted: str, ti
         time.sleep(0.25)
 
 
+def wait_until(condition: Callable[[], bool], failure: str, timeout: float = 120) -> None:
+    """Poll ``condition`` until it holds; fail with ``failure`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{failure} after {timeout}s")
+        time.sleep(0.25)
+
+
 def wait_until_gone(get: Callable[[str], Any], resource_id: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,10 +1,11 @@
 """The main job's walk through a VM snapshot, checked on the data: a pattern written into the
 disk's RBD image (python rbd, as client.cinder), a snapshot, another pattern, a preview (the old
 pattern read from the preview volume, an RBD child of the Cinder snapshot), an undo (the new
-pattern again, the preview volume gone), and the clean-up (the snapshot, the VM, the disk). The
-commit is not walked here yet: a committed disk leaves hidden Cinder objects (the volume it ran on
-before and its snapshot) that the engine does not yet remove with the disk. Run by
-``tools/main-job`` with the engine up.
+pattern again, the preview volume gone), a second preview and its commit (the disk keeps the
+preview volume for good; the volume it ran on before and its snapshot stay in Ceph, hidden, for
+they are its RBD parent), and the clean-up: the snapshot, the VM, then the disk, after which none
+of the RBD images and snapshots the walk made is left. The Ceph objects are listed at each step.
+Run by ``tools/main-job`` with the engine up.
 
     .venv/bin/python tools/walk_snapshot.py URL PASSWORD
 """
@@ -51,6 +52,32 @@ def image_io(volume_id: str, data: bytes | None = None) -> bytes:
         return bytes(image.read(0, 32))
 
 
+def ceph_objects(volume_ids: list[str]) -> list[str]:
+    """Which of these volumes' RBD images exist, each with its RBD snapshots."""
+    cluster = rados.Rados(
+        conffile=os.environ["CEPH_CONF"], rados_id=os.environ["OVIRT_STACK_CEPH_USER"],
+        conf={"keyring": os.environ["OVIRT_STACK_CEPH_KEYRING"]},
+    )  # fmt: skip
+    cluster.connect(timeout=10)
+    try:
+        with cluster.open_ioctx(os.environ["OVIRT_STACK_CEPH_POOL"]) as ioctx:
+            present = set(rbd.RBD().list(ioctx))
+            found = []
+            for volume_id in dict.fromkeys(volume_ids):
+                name = f"volume-{volume_id}"
+                if name in present:
+                    with rbd.Image(ioctx, name, read_only=True) as image:
+                        snaps = [snap["name"] for snap in image.list_snaps()]
+                    found.append(name + "".join(f" @{snap}" for snap in snaps))
+            return found
+    finally:
+        cluster.shutdown()
+
+
+def show_ceph(step: str, volume_ids: list[str]) -> None:
+    print(f"  Ceph after {step}: " + ("; ".join(ceph_objects(volume_ids)) or "nothing"))
+
+
 def parent_of(volume_id: str) -> str:
     """The RBD parent (pool/image@snapshot) of the volume's image, as ``rbd info`` names it."""
     with opened(volume_id, read_only=True) as image:
@@ -86,6 +113,7 @@ def main() -> None:
     disk = add_rbd_disk(walk, "main-job-snapshot")
     vm = walk.call("POST", "/vms", 201, json={"name": f"main-job-snap-{int(time.time())}",
                                               "cluster": {"data_center": {"name": "Default"}}}).json()  # fmt: skip
+    volumes = [disk["id"]]
     try:
         walk.call("POST", f"/vms/{vm['id']}/disks", 201, json={"id": disk["id"]})
         print(f"  wrote {image_io(disk['id'], b'pattern one')!r} into volume-{disk['id']}")
@@ -101,12 +129,29 @@ def main() -> None:
         walk.call("POST", f"/vms/{vm['id']}/undo_snapshot", 200, json={})
         print(f"$ POST /api/vms/{vm['id']}/undo_snapshot: back on {active_volume(walk, disk['id'])}, "
               f"reading {image_io(disk['id']).rstrip(b'.')!r}")  # fmt: skip
+        volumes = [disk["id"], preview]
+        show_ceph("the undo", volumes)
+
+        walk.call("POST", f"/vms/{vm['id']}/preview_snapshot", 200, json={"snapshot": {"id": snapshot["id"]}})
+        walk.call("POST", f"/vms/{vm['id']}/commit_snapshot", 200, json={})
+        committed = active_volume(walk, disk["id"])
+        volumes.append(committed)
+        print(f"$ POST /api/vms/{vm['id']}/commit_snapshot: the disk runs on {committed} for good, reading "
+              f"{image_io(committed).rstrip(b'.')!r}; its RBD parent: {parent_of(committed)}")  # fmt: skip
+        if image_io(committed).rstrip(b".") != b"pattern one":
+            sys.exit("the committed volume does not read the snapshot's pattern")
+        show_ceph("the commit", volumes)
         walk.call("DELETE", f"/vms/{vm['id']}/snapshots/{snapshot['id']}", 204)
-        print("  snapshot removed (its Cinder snapshot with it)")
+        print("  snapshot removed from the VM (Ceph keeps it while the committed volume is its child)")
+        show_ceph("the snapshot's removal", volumes)
     finally:
         walk.call("DELETE", f"/vms/{vm['id']}", 204)
         walk.call("DELETE", f"/disks/{disk['id']}", 204)
         print("  VM and disk removed")
+    left = ceph_objects(volumes)
+    show_ceph("the disk's removal", volumes)
+    if left:
+        sys.exit(f"the disk's removal left RBD objects behind: {left}")
     sys.exit(0)
 
 

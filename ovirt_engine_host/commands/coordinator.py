@@ -25,6 +25,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -322,9 +323,17 @@ class CommandCoordinator:
         kind = self.registry.job_kind(job.kind)
         undone = any(s.type == "finalizing" for s in job.steps)  # only a failed job undoes
         if not undone and all(c.state == "done" for c in commands):
+
+            def begin_stage(step: Step, **arguments: Any) -> Command:
+                return self.begin(session, job=job, step=step, leased=False, **arguments)
+
+            if kind.next_stage(session, job, commands, begin_stage):
+                self.wake.set()
+                return
             kind.finished(session, job, commands)
             kind.ended(session, job, commands, succeeded=True)
             end_job(job, True)
+            self._after_job(session, job, commands)
             return
         if not undone:
             began: list[Command] = []
@@ -342,6 +351,11 @@ class CommandCoordinator:
                 return
         kind.ended(session, job, commands, succeeded=False)
         end_job(job, False, job.status_detail)
+        self._after_job(session, job, commands)
+
+    def _after_job(self, session: Session, job: Job, commands: Sequence[Command]) -> None:
+        for callback in self.registry.after_job:
+            callback(session, self, job, commands)
 
     @staticmethod
     def _load(session: Session, command_id: str) -> Command:

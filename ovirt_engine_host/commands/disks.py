@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands.operations import Operation, Registry, payload_of
 from ovirt_engine_host.contract import OperationHandle, OperationStatus
-from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, StorageDomain
+from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, DiskVolume, StorageDomain
 from ovirt_engine_host.plugins import EngineHooks
 
 CREATE_FIELDS = (
@@ -85,6 +85,8 @@ class CreateDisk(DiskOperation):
         disk = self.planned_disk(command)
         disk.id = disk.active_volume_id = handle["backend_id"]
         session.add(disk)
+        session.flush()
+        session.add(DiskVolume(id=disk.id, disk_id=disk.id, origin_id=payload_of(command).get("source_snapshot")))
         command.entity_id = disk.id
 
     def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:

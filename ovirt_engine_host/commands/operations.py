@@ -11,7 +11,7 @@ VM unlocked once every disk's snapshot exists, partial results undone when one f
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -70,6 +70,14 @@ class JobKind:
 
     name: ClassVar[str] = "single"
 
+    def next_stage(
+        self, session: Session, job: Job, commands: Sequence[Command], begin: Callable[..., Command]
+    ) -> bool:
+        """Every command so far succeeded: begin the next stage's commands (``begin`` takes the
+        coordinator's arguments and a ``step``) and answer True, or answer False: the job is
+        done. A job in stages does work that can only follow other work (children first)."""
+        return False
+
     def finished(self, session: Session, job: Job, commands: Sequence[Command]) -> None:
         """Every command succeeded."""
 
@@ -81,12 +89,21 @@ class JobKind:
         the job held (e.g. the VM's image lock), whatever the outcome."""
 
 
+AfterJob = Callable[[Session, Any, Job, Sequence[Command]], None]
+
+
 class Registry:
-    """The operation kinds and job kinds of one application."""
+    """The operation kinds and job kinds of one application, and what runs after any job ends
+    (in the transaction that ends it, with the coordinator: e.g. a collection of what the job's
+    deletions freed)."""
 
     def __init__(self) -> None:
         self._operations: dict[str, Operation] = {}
         self._job_kinds: dict[str, JobKind] = {JobKind.name: JobKind()}
+        self.after_job: list[AfterJob] = []
+
+    def register_after_job(self, callback: AfterJob) -> None:
+        self.after_job.append(callback)
 
     def register_operation(self, operation: Operation) -> None:
         if operation.kind in self._operations:

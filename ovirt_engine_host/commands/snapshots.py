@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ovirt_engine_host.commands.collection import drop_snapshot
 from ovirt_engine_host.commands.operations import JobKind, Operation, Registry, payload_of
 from ovirt_engine_host.contract import OperationHandle, OperationStatus
-from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, Job, Snapshot, StorageDomain, Vm
+from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, DiskVolume, Job, Snapshot, StorageDomain, Vm
 from ovirt_engine_host.plugins import EngineHooks
 
 PREVIEW_DESCRIPTION = "Active VM before the preview"
@@ -75,7 +76,9 @@ class DeleteDiskSnapshot(Operation):
     def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
         part = session.get(DiskSnapshot, command.entity_id)
         if part is not None:
-            part.snapshot.disks.remove(part)  # an orphan: deleted with the flush, once
+            if part.snapshot is not None:
+                part.snapshot.disks.remove(part)
+            session.delete(part)
 
     def failed(self, session: Session, command: Command, reason: str) -> None:
         part = session.get(DiskSnapshot, command.entity_id)
@@ -102,7 +105,8 @@ class CloneFromSnapshot(Operation):
 
 
 class DeleteVolume(Operation):
-    """A volume that is no disk's own any more (a preview's), ``entity_id``: its disk."""
+    """A volume no disk runs on any more (a preview's, or one nothing needs), ``entity_id``: its
+    disk, ``volume_id`` in the payload."""
 
     kind = "delete_volume"
     entity_type = "disk"
@@ -115,7 +119,10 @@ class DeleteVolume(Operation):
         return hooks.delete_volume(domain, payload_of(command)["volume_id"], command.request_id)
 
     def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
-        """The volume is gone; the job puts the disk back on its own volume."""
+        """The volume is gone (so is its row); an undo's job puts the disk back on its own volume."""
+        volume = session.get(DiskVolume, payload_of(command)["volume_id"])
+        if volume is not None:
+            session.delete(volume)
 
 
 def _job_subject(session: Session, commands: Sequence[Command]) -> tuple[Vm | None, Snapshot | None]:
@@ -165,7 +172,7 @@ class CreateSnapshotJob(SnapshotJob):
         super().ended(session, job, commands, succeeded)
         _, snapshot = _job_subject(session, commands)
         if snapshot is not None and not succeeded:
-            session.delete(snapshot)  # no half snapshot: every part was undone
+            drop_snapshot(session, snapshot)  # no half snapshot: what was not undone is collected
 
 
 class DeleteSnapshotJob(SnapshotJob):
@@ -174,7 +181,7 @@ class DeleteSnapshotJob(SnapshotJob):
     def finished(self, session: Session, job: Job, commands: Sequence[Command]) -> None:
         _, snapshot = _job_subject(session, commands)
         if snapshot is not None:
-            session.delete(snapshot)
+            drop_snapshot(session, snapshot)
 
     def ended(self, session: Session, job: Job, commands: Sequence[Command], succeeded: bool) -> None:
         super().ended(session, job, commands, succeeded)
@@ -201,8 +208,11 @@ class PreviewSnapshotJob(SnapshotJob):
             part = _disk_snapshot(session, command)
             disk = _disk(session, part.disk_id)
             before.disks.append(DiskSnapshot(disk_id=disk.id, volume_id=disk.active_volume_id, status="ok"))
-            disk.active_volume_id = command.backend_id or disk.active_volume_id
-            part.snapshot.status = "in_preview"
+            if command.backend_id:
+                disk.active_volume_id = command.backend_id
+                session.add(DiskVolume(id=command.backend_id, disk_id=disk.id, origin_id=part.id))
+            if part.snapshot is not None:
+                part.snapshot.status = "in_preview"
 
     def failed(self, session: Session, job: Job, commands: Sequence[Command], begin: Any) -> None:
         undo_each("clone_disk", commands, begin)
@@ -225,42 +235,14 @@ class UndoPreviewJob(SnapshotJob):
             if command.kind == "delete_volume" and command.state == "done" and part is not None:
                 _disk(session, command.entity_id).active_volume_id = part.volume_id
                 before.disks.remove(part)
+                session.delete(part)
         if succeeded:
             previewed = session.scalars(
                 select(Snapshot).where(Snapshot.vm_id == vm.id, Snapshot.status == "in_preview")
             ).all()
             for snapshot in previewed:
                 snapshot.status = "ok"
-            session.delete(before)
-
-
-class CommitPreviewJob(SnapshotJob):
-    """What the preview replaced is gone: the later snapshots (their parts were deleted by the
-    commands) and the record of the volumes before the preview."""
-
-    name = "commit_preview"
-
-    def ended(self, session: Session, job: Job, commands: Sequence[Command], succeeded: bool) -> None:
-        super().ended(session, job, commands, succeeded)
-        vm, _ = _job_subject(session, commands)
-        if succeeded and vm is not None:
-            for previewed in session.scalars(
-                select(Snapshot).where(Snapshot.vm_id == vm.id, Snapshot.status == "in_preview")
-            ):
-                previewed.status = "ok"
-        named = {payload_of(c)["snapshot_id"] for c in commands} | {payload_of(c)["preview_id"] for c in commands}
-        for snapshot_id in named:
-            snapshot = session.get(Snapshot, snapshot_id)
-            if snapshot is None:
-                continue
-            if snapshot.type == "preview" and succeeded:
-                session.delete(snapshot)
-            elif snapshot.type == "preview":
-                snapshot.status = "ok"  # the commit can be asked again
-            elif not snapshot.disks:
-                session.delete(snapshot)
-            else:
-                snapshot.status = "ok"
+            drop_snapshot(session, before)
 
 
 def register(registry: Registry) -> None:
@@ -271,6 +253,5 @@ def register(registry: Registry) -> None:
         DeleteSnapshotJob(),
         PreviewSnapshotJob(),
         UndoPreviewJob(),
-        CommitPreviewJob(),
     ):
         registry.register_job_kind(job_kind)

@@ -100,6 +100,9 @@ class Disk(Base):
     # the volume it was created with (oVirt's image group id) whatever volume it runs on later.
     active_volume_id: Mapped[str] = mapped_column(String(255))
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    # Being removed: its snapshots and volumes go first, in the order Cinder allows
+    # (:mod:`ovirt_engine_host.commands.collection`); the row goes with its last volume.
+    removing: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     storage_domain: Mapped[StorageDomain] = relationship(lazy="joined", viewonly=True)
@@ -251,31 +254,54 @@ class Snapshot(Base):
     status: Mapped[str] = mapped_column(String(20), default="locked")
     date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    # A snapshot's parts are never deleted with it: a part the backend still has is hidden
+    # (its ``snapshot_id`` cleared) and collected once nothing depends on it
+    # (:func:`ovirt_engine_host.commands.collection.drop_snapshot`).
     disks: Mapped[list[DiskSnapshot]] = relationship(
-        back_populates="snapshot", cascade="all, delete-orphan", lazy="selectin", order_by="DiskSnapshot.created"
-    )
+        back_populates="snapshot", cascade="save-update, merge", passive_deletes="all", lazy="selectin",
+        order_by="DiskSnapshot.created",
+    )  # fmt: skip
 
 
 class DiskSnapshot(Base):
     """One disk's part of a VM snapshot: ``volume_id`` is the volume it copies (the disk's active
     volume when it was taken); ``backend_id`` the backend's snapshot of it (``None`` for a
     ``preview`` snapshot, which only remembers the volumes, and until the create's handle is
-    persisted)."""
+    persisted). A part without a ``snapshot_id`` is hidden: the user removed its snapshot, but a
+    volume made from it still needs it in the backend."""
 
     __tablename__ = "disk_snapshots"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    snapshot_id: Mapped[str] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="SET NULL"), index=True, default=None
+    )
     disk_id: Mapped[str] = mapped_column(ForeignKey("disks.id", ondelete="CASCADE"), index=True)
-    volume_id: Mapped[str] = mapped_column(String(255))
+    volume_id: Mapped[str] = mapped_column(String(255), index=True)
     backend_id: Mapped[str | None] = mapped_column(String(255), default=None)
     status: Mapped[str] = mapped_column(String(20), default="locked")
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    snapshot: Mapped[Snapshot] = relationship(back_populates="disks", lazy="joined")
+    snapshot: Mapped[Snapshot | None] = relationship(back_populates="disks", lazy="joined")
 
     @property
     def description(self) -> str:
-        """The contract's ``SnapshotView.description``: the VM snapshot's."""
-        return self.snapshot.description
+        """The contract's ``SnapshotView.description``: the VM snapshot's (none once hidden)."""
+        return self.snapshot.description if self.snapshot is not None else ""
 
+
+class DiskVolume(Base):
+    """A backend volume a disk has: its active one, and those it ran on before that a snapshot
+    still copies. ``origin_id``: the disk snapshot it was made from (a copy-on-write child of it,
+    which the backend cannot delete while the volume lives). What depends on what is read from
+    these rows and the parts' ``volume_id``; :mod:`ovirt_engine_host.commands.collection` deletes
+    what nothing needs any more, children first."""
+
+    __tablename__ = "disk_volumes"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the backend's volume id
+    disk_id: Mapped[str] = mapped_column(ForeignKey("disks.id", ondelete="CASCADE"), index=True)
+    origin_id: Mapped[str | None] = mapped_column(
+        ForeignKey("disk_snapshots.id", ondelete="SET NULL"), index=True, default=None
+    )
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

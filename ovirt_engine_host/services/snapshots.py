@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.commands.jobs import end_job, start_job, wait_for_job
+from ovirt_engine_host.commands.collection import (
+    dependents,
+    describe_dependent,
+    drop_snapshot,
+    hide,
+    start_collecting,
+    wait_for_collection,
+)
+from ovirt_engine_host.commands.jobs import start_job, wait_for_job
 from ovirt_engine_host.db.models import Disk, DiskSnapshot, Job, Snapshot, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import reference_value
@@ -77,6 +85,21 @@ class SnapshotService:
             snapshot = self.get(session, vm, snapshot_id)
             if snapshot.status == "in_preview" or snapshot.type == "preview":
                 raise Refused(409, f"snapshot {snapshot.description!r} is in use by a preview: undo or commit it first")
+            if vm.locked_by_job_id is not None:
+                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
+            needed = dependents(session, snapshot.disks)
+            elsewhere = [(part, volume) for part, volume in needed if volume.disk_id != part.disk_id]
+            if elsewhere:
+                named = ", ".join(describe_dependent(session, volume) for _, volume in elsewhere)
+                raise Refused(
+                    409, f"snapshot {snapshot.description!r} is the source of {named}: remove that first"
+                )  # fmt: skip
+            for part in {part.id: part for part, _ in needed}.values():  # the disk's own volumes were made
+                hide(part, session)  # from it: kept in the backend, hidden
+            if not any(part.backend_id for part in snapshot.disks):
+                drop_snapshot(session, snapshot)
+                session.commit()
+                return None
             job = start_job(
                 session, f"Removing VM Snapshot {snapshot.description} of VM {vm.name}", owner_id,
                 [f"Deleting the snapshot of disk {part.disk_id}" for part in snapshot.disks] or ["Removing"],
@@ -144,50 +167,33 @@ class SnapshotService:
 
     def commit(self, vm_id: str, owner_id: str | None, wait: bool = True) -> Job | None:
         """The preview for good: the disks keep their preview volumes; the snapshots taken after
-        the committed one are removed (their Cinder snapshots deleted), and so are the volumes the
-        disks ran on before, where no snapshot still needs them. A volume an older snapshot still
-        needs stays in Cinder, hidden (no disk runs on it), until that snapshot is removed."""
+        the committed one are removed, and so is, in the backend, what no longer serves anything
+        (a collection: children first). What the disks' volumes still depend on (the snapshot a
+        preview volume was made from, the volume that snapshot copies) stays in the backend,
+        hidden, until nothing does. The answer is the collection's job while it runs."""
         with self.state.session_factory() as session:
             vm = self._down(session, vm_id, "committing a preview")
             before = self._in_preview(session, vm)
+            if vm.locked_by_job_id is not None:
+                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
             snapshots = self.of_vm(session, vm)
             previewed = [s for s in snapshots if s.status == "in_preview"]
             newest = max(s.date for s in previewed) if previewed else before.date
-            later = [s for s in snapshots if s.type == "regular" and s.status == "ok" and s.date > newest]
-            kept_parts = [p for s in snapshots if s not in later and s is not before for p in s.disks]
-            retired = [p for p in before.disks if not any(k.volume_id == p.volume_id for k in kept_parts)]
-            work = [(p, "delete_snapshot") for s in later for p in s.disks if p.backend_id] + [
-                (p, "delete_volume") for p in retired
-            ]
-            job = start_job(
-                session, f"Committing the snapshot preview of VM {vm.name}", owner_id,
-                [f"Removing what the preview replaced: {kind} of disk {p.disk_id}" for p, kind in work] or ["Done"],
-                kind="commit_preview",
-            )  # fmt: skip
-            if not work:
-                for snapshot in previewed:
-                    snapshot.status = "ok"
-                end_job(job, True)
-                session.delete(before)
-                session.commit()
-                return None
-            self._lock(session, vm, job)
-            for (part, kind), step in zip(work, self._executing(job), strict=True):
-                disk = _disk(session, part.disk_id)
-                preview = {"preview_id": before.id}
-                if kind == "delete_snapshot":
-                    self._command(
-                        session, job, step, disk, kind, part.id, str(uuid.uuid4()), vm, part.snapshot, preview
-                    )
-                else:
-                    self._command(
-                        session, job, step, disk, kind, disk.id, str(uuid.uuid4()), vm, before,
-                        {"volume_id": part.volume_id, **preview},
-                    )  # fmt: skip
-            before.status = "locked"
+            for snapshot in snapshots:
+                if snapshot.type == "regular" and snapshot.status == "ok" and snapshot.date > newest:
+                    drop_snapshot(session, snapshot)
+            for snapshot in previewed:
+                snapshot.status = "ok"
+            drop_snapshot(session, before)
+            session.flush()
+            job = start_collecting(session, self.state.coordinator, owner_id)
             session.commit()
-            job_id = job.id
-        return self._wait(job_id, wait)
+            job_id = job.id if job is not None else None
+        return self.collected(job_id, wait)
+
+    def collected(self, job_id: str | None, wait: bool) -> Job | None:
+        seconds = self.state.config.poller.sync_wait_seconds if wait else 0
+        return wait_for_collection(self.state.session_factory, self.state.coordinator, job_id, seconds)
 
     def clone_vm(self, data: dict[str, Any], reference: Mapping[str, Any]) -> Vm:
         """A new VM (down) whose disks are new volumes made from another VM's snapshot: the same
@@ -324,12 +330,12 @@ class SnapshotService:
 
     def _command(
         self, session: Session, job: Job, step: Any, disk: Disk, kind: str, entity_id: str, request_id: str,
-        vm: Vm, snapshot: Snapshot, extra: dict[str, str] | None = None,
+        vm: Vm, snapshot: Snapshot | None, extra: dict[str, str] | None = None,
     ) -> Any:  # fmt: skip
         """A command committed ``sending`` with the caller's transaction and leased by this process,
         which starts it once the transaction is committed (:meth:`_send`); if this process dies
         first, the poller of any process takes the lease over and starts it."""
-        payload = {"vm_id": vm.id, "snapshot_id": snapshot.id, **(extra or {})}
+        payload = {"vm_id": vm.id, "snapshot_id": snapshot.id if snapshot else "", **(extra or {})}
         command = self.state.coordinator.begin(
             session, job=job, step=step, storage_domain_id=disk.storage_domain_id, kind=kind, entity_id=entity_id,
             request_id=request_id, payload=payload,

@@ -26,7 +26,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, StorageDomain, Vm
+from ovirt_engine_host.commands.collection import drop_snapshot, start_collecting, wait_for_collection
+from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, Job, Snapshot, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
 from ovirt_engine_host.references import resolve
@@ -91,13 +92,29 @@ class VmService:
                 raise Refused(409, f"name: a VM named {data['name']!r} exists") from error
             return vm
 
-    def remove(self, vm_id: str) -> None:
+    def remove(self, vm_id: str, wait: bool, owner_id: str | None) -> Job | None:
+        """Remove a VM that is down and in no preview: its disks stay (detached); its snapshots
+        go, in the backend too, before the answer (a collection; its job while it still runs).
+        A disk snapshot one of the disks' volumes was made from stays in the backend, hidden,
+        until that volume is gone."""
         with self.session() as session:
             vm = self.get(session, vm_id)
             if vm.status != "down":
                 raise Refused(409, f"VM {vm.name} is {vm.status}: stop it first")
-            session.delete(vm)  # its disk attachments go with it, the disks stay
+            if vm.locked_by_job_id is not None:
+                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
+            snapshots = session.scalars(select(Snapshot).where(Snapshot.vm_id == vm.id)).all()
+            if any(snapshot.type == "preview" for snapshot in snapshots):
+                raise Refused(409, f"VM {vm.name} is in a snapshot preview: commit or undo it first")
+            for snapshot in snapshots:
+                drop_snapshot(session, snapshot)
+            session.delete(vm)  # its disk attachments go with it
+            session.flush()
+            job = start_collecting(session, self.state.coordinator, owner_id)
             session.commit()
+            job_id = job.id if job is not None else None
+        seconds = self.state.config.poller.sync_wait_seconds if wait else 0
+        return wait_for_collection(self.state.session_factory, self.state.coordinator, job_id, seconds)
 
     # -- disks -------------------------------------------------------------------------------
     def attach(self, vm_id: str, disk_id: str, interface: str, bootable: bool, active: bool) -> DiskAttachment:

@@ -90,9 +90,10 @@ def wait_for_vm_unlocked(engine: Engine, vm_id: str, timeout: float = 120) -> An
 
 
 def take_snapshot(engine: Engine, stack: Stack, vm: Any, disks: list[Any], description: str, written: str) -> Any:
-    """``written``'s pattern in every disk, then a snapshot of them, ``ok`` and the VM unlocked."""
-    for disk in disks:
-        write(stack, disk["id"], pattern(written, disk))
+    """``written``'s pattern in every disk (its active volume), then a snapshot of them, ``ok``
+    and the VM unlocked."""
+    for disk, volume in zip(disks, active_volumes(engine, disks), strict=True):
+        write(stack, volume, pattern(written, disk))
     answer = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": description})
     assert answer.status_code == 201, answer.json
     snapshot = wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok")
@@ -183,14 +184,18 @@ def test_a_custom_preview_reads_each_disks_own_snapshot(engine: Engine, stack: S
         assert answer.status_code == 201, answer.json
         taken.append(wait_for_snapshot(engine, vm["id"], answer.json["id"], "ok"))
         wait_for_vm_unlocked(engine, vm["id"])
-    custom = {"disks": {"disk": [{"id": first["id"], "snapshot": {"id": taken[0]["id"]}},
-                                  {"id": second["id"], "snapshot": {"id": taken[1]["id"]}}]}}  # fmt: skip
-    previewed = engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot", json=custom)
-    assert previewed.status_code == 200, previewed.json
+    custom = (f"<action><disks><disk id='{first['id']}'><snapshot id='{taken[0]['id']}'/></disk>"
+              f"<disk id='{second['id']}'><snapshot id='{taken[1]['id']}'/></disk></disks></action>")  # fmt: skip
+    as_xml = {**XML, "Content-Type": "application/xml"}  # the seed's XML body, and an Action answer
+    previewed = engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot", data=custom, headers=as_xml)
+    assert previewed.status_code == 200, previewed.data
+    assert assert_valid_xml(previewed.data).findtext("status/state") == "complete"
     first_volume, second_volume = active_volumes(engine, disks)
     assert read(stack, first_volume, 64) == pattern("one", first)
     assert read(stack, second_volume, 64) == pattern("two", second)
-    assert engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={}).status_code == 200
+    undone = engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", data="<action/>", headers=as_xml)
+    assert undone.status_code == 200, undone.data
+    assert assert_valid_xml(undone.data).findtext("status/state") == "complete"
     assert active_volumes(engine, disks) == [first["id"], second["id"]]
     for snapshot in taken:
         assert engine.request("DELETE", f"/api/vms/{vm['id']}/snapshots/{snapshot['id']}").status_code == 204

@@ -15,12 +15,14 @@ from ovirt_engine_host.api.actions import (
     cluster_reference,
     completed,
 )
-from ovirt_engine_host.api.disks.routes import add_disk, owner_id, storage_domain_of
+from ovirt_engine_host.api.disks.routes import add_disk, owner_id, split_matrix, storage_domain_of
+from ovirt_engine_host.api.disks.schemas import DeleteArgs
+from ovirt_engine_host.api.jobs.schemas import JobSchema
 from ovirt_engine_host.api.vms.schemas import AttachedDisk, VmDiskAttachSchema, VmDiskSchema, VmSchema
 from ovirt_engine_host.authorization import owned_only, require_visible
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
-from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.services.snapshots import SnapshotService
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import db_session, engine_state
@@ -75,10 +77,17 @@ class VmByIdViews(MethodView):
             return VmService.get(session, vm_id)
 
     @blp.action("delete", "vm", by="vm_id")
+    @blp.arguments(DeleteArgs, location="query")
     @blp.response(204)
-    def delete(self, vm_id: str) -> None:
-        """Remove a VM that is down (its disks stay)"""
-        service().remove(vm_id)
+    @blp.alt_response(202, description="Accepted: the job removing the VM's snapshots from the backend")
+    def delete(self, args: dict[str, Any], vm_id: str) -> Any:
+        """Remove a VM that is down and in no preview: its snapshots go (in Cinder too), its disks stay"""
+        vm_id, matrix = split_matrix(vm_id)
+        job = service().remove(vm_id, not (args["asynchronous"] or "async" in matrix), owner_id())
+        if job is None:
+            return None
+        document = JobSchema().dump(job)
+        return represent("job", document, 202, {"Location": document["href"]})
 
 
 @blp.route("/<string:vm_id>/start")
