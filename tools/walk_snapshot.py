@@ -146,8 +146,8 @@ def main() -> None:
         show_ceph("the snapshot's removal", volumes)
     finally:
         walk.call("DELETE", f"/vms/{vm['id']}", 204)
-        walk.call("DELETE", f"/disks/{disk['id']}", 204)
-        print("  VM and disk removed")
+        walk.call("GET", f"/disks/{disk['id']}", 404)
+        print("  VM removed, and its disk with it: its volumes and snapshots, children first")
     left = ceph_objects(volumes)
     show_ceph("the disk's removal", volumes)
     if left:

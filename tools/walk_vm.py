@@ -85,8 +85,8 @@ def main() -> None:
         walk.call("POST", f"/vms/{vm['id']}/stop", 200, json={})
         print("\n  stopped: the Cinder attachment is deleted, the volume is available again")
         walk.call("DELETE", f"/vms/{vm['id']}", 204)
-        walk.call("DELETE", f"/disks/{disk['id']}", 204)
-        print("  VM and disk removed")
+        walk.call("GET", f"/disks/{disk['id']}", 404)
+        print("  VM removed, and its disk with it")
     sys.exit(0)
 
 

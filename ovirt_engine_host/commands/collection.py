@@ -21,6 +21,7 @@ not delete stays hidden and is tried again by the next collection.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ovirt_engine_host.commands.jobs import add_step, start_job, wait_for_job
 from ovirt_engine_host.commands.operations import JobKind, Registry
 from ovirt_engine_host.db.models import Command, Disk, DiskAttachment, DiskSnapshot, DiskVolume, Job, Snapshot, Vm
+from ovirt_engine_host.errors import Refused
 
 if TYPE_CHECKING:
     from ovirt_engine_host.commands.coordinator import CommandCoordinator
@@ -49,12 +51,13 @@ class Wave:
 
     snapshots: list[DiskSnapshot] = field(default_factory=list)
     volumes: list[tuple[DiskVolume, Disk]] = field(default_factory=list)
+    disks: list[Disk] = field(default_factory=list)  # disks being removed, down to their last volume
     empty_parts: list[DiskSnapshot] = field(default_factory=list)
     empty_disks: list[Disk] = field(default_factory=list)
 
     @property
     def backend_work(self) -> bool:
-        return bool(self.snapshots or self.volumes)
+        return bool(self.snapshots or self.volumes or self.disks)
 
 
 # -- hiding -----------------------------------------------------------------------------------
@@ -93,16 +96,47 @@ def describe_dependent(session: Session, volume: DiskVolume) -> str:
     return f"disk {disk.alias} ({disk.id}" + (f", VM {', '.join(vms)})" if vms else ")")
 
 
+def prepare_removal(session: Session, disk: Disk) -> None:
+    """Mark a disk for removal with everything it has in the backend (its snapshots hidden, the
+    disk ``locked``): the collection deletes it all, children first, and the row last. Refused
+    (nothing written) while a preview uses one of its snapshots, while an operation holds it, or
+    while another disk's volume was made from one of its snapshots."""
+    parts = session.scalars(select(DiskSnapshot).where(DiskSnapshot.disk_id == disk.id)).all()
+    for part in parts:
+        snapshot = part.snapshot
+        if snapshot is not None and (snapshot.type == "preview" or snapshot.status != "ok"):
+            raise Refused(
+                409, f"disk {disk.alias}: its snapshot {snapshot.description!r} is {snapshot.status}"
+                f" ({snapshot.type}); finish that first",
+            )  # fmt: skip
+    elsewhere = [volume for _, volume in dependents(session, parts) if volume.disk_id != disk.id]
+    if elsewhere:
+        named = ", ".join(describe_dependent(session, volume) for volume in elsewhere)
+        raise Refused(409, f"disk {disk.alias}: {named} was made from one of its snapshots; remove that first")
+    if disk.status == "locked" and not disk.removing:
+        raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
+    disk.status, disk.status_detail, disk.removing = "locked", None, True
+    for part in parts:
+        hide(part, session)
+
+
+def removal_failed(session: Session, disk_id: str, reason: str) -> None:
+    """What the backend refused while a disk was being removed: the disk stays, ``illegal`` with
+    the backend's reason and no longer being removed (a later removal tries again)."""
+    disk = session.get(Disk, disk_id)
+    if disk is not None and disk.removing:
+        disk.status, disk.status_detail, disk.removing = "illegal", reason, False
+
+
 # -- what can go now --------------------------------------------------------------------------
-def next_wave(session: Session) -> Wave:
-    """Everything that nothing needs and no running command works on."""
-    busy = set(
-        session.scalars(select(Command.entity_id).where(Command.state.in_(ACTIVE_STATES))).all()
-    )  # parts being created or deleted, disks being worked on
+def next_wave(session: Session, excluded: frozenset[str] = frozenset()) -> Wave:
+    """Everything that nothing needs and no running command works on (``excluded``: parts and
+    volumes this collection failed to delete already)."""
+    running = session.scalars(select(Command.entity_id).where(Command.state.in_(ACTIVE_STATES))).all()
+    busy = excluded | set(running)  # parts being created or deleted, disks being worked on
     wave = Wave()
-    hidden = [
-        p for p in session.scalars(select(DiskSnapshot).where(DiskSnapshot.snapshot_id.is_(None))) if p.id not in busy
-    ]
+    hidden_parts = session.scalars(select(DiskSnapshot).where(DiskSnapshot.snapshot_id.is_(None)))
+    hidden = [p for p in hidden_parts if p.id not in busy]
     needed = set(session.scalars(select(DiskVolume.origin_id).where(DiskVolume.origin_id.in_([p.id for p in hidden]))))
     for part in hidden:
         if part.id in needed:
@@ -113,16 +147,19 @@ def next_wave(session: Session) -> Wave:
         .join(Disk, Disk.id == DiskVolume.disk_id)
         .where((DiskVolume.id != Disk.active_volume_id) | Disk.removing)
     ).all()
-    copied = set(
-        session.scalars(select(DiskSnapshot.volume_id).where(DiskSnapshot.volume_id.in_([v.id for v, _ in candidates])))
-    )
-    leaving = {p.id for p in wave.empty_parts}
+    volume_ids = [v.id for v, _ in candidates]
+    copied = set(session.scalars(select(DiskSnapshot.volume_id).where(DiskSnapshot.volume_id.in_(volume_ids))))
     for volume, disk in candidates:
-        if volume.id in copied or disk.id in busy:
+        if volume.id in copied or disk.id in busy or volume.id in busy:
             continue
-        wave.volumes.append((volume, disk))
+        if volume.id == disk.active_volume_id and _only_volume(session, disk):
+            wave.disks.append(disk)  # its last volume goes through the disk's own delete
+        else:
+            wave.volumes.append((volume, disk))
+    leaving = {p.id for p in wave.empty_parts}
+    working = {d.id for _, d in wave.volumes} | {d.id for d in wave.disks}
     for disk in session.scalars(select(Disk).where(Disk.removing)):
-        if disk.id in busy or any(d.id == disk.id for _, d in wave.volumes):
+        if disk.id in busy or disk.id in working:
             continue
         has_volumes = session.scalar(select(DiskVolume.id).where(DiskVolume.disk_id == disk.id).limit(1))
         parts = session.scalars(select(DiskSnapshot.id).where(DiskSnapshot.disk_id == disk.id)).all()
@@ -131,17 +168,33 @@ def next_wave(session: Session) -> Wave:
     return wave
 
 
+def _only_volume(session: Session, disk: Disk) -> bool:
+    """The disk has no other volume and no snapshot left."""
+    others = session.scalar(
+        select(DiskVolume.id).where(DiskVolume.disk_id == disk.id, DiskVolume.id != disk.active_volume_id).limit(1)
+    )
+    parts = session.scalar(select(DiskSnapshot.id).where(DiskSnapshot.disk_id == disk.id).limit(1))
+    return others is None and parts is None
+
+
 def _begin_wave(session: Session, wave: Wave, begin: Callable[..., Command]) -> None:
+    """The wave's commands; ``collect`` in their payloads: a refusal marks what it was for
+    (:func:`removal_failed`) instead of reaching a client."""
     for part in wave.snapshots:
         disk = session.get(Disk, part.disk_id)
         begin(
             storage_domain_id=disk.storage_domain_id if disk else "", kind="delete_snapshot", entity_id=part.id,
-            request_id=str(uuid.uuid4()), payload={"disk_id": part.disk_id},
+            request_id=str(uuid.uuid4()), payload={"disk_id": part.disk_id, "collect": True},
         )  # fmt: skip
     for volume, disk in wave.volumes:
         begin(
             storage_domain_id=disk.storage_domain_id, kind="delete_volume", entity_id=disk.id,
-            request_id=str(uuid.uuid4()), payload={"volume_id": volume.id, "disk_id": disk.id},
+            request_id=str(uuid.uuid4()), payload={"volume_id": volume.id, "disk_id": disk.id, "collect": True},
+        )  # fmt: skip
+    for disk in wave.disks:
+        begin(
+            storage_domain_id=disk.storage_domain_id, kind="delete_disk", entity_id=disk.id, request_id=disk.id,
+            payload={"collect": True},
         )  # fmt: skip
 
 
@@ -195,24 +248,30 @@ def wait_for_collection(
 
 
 def _wave_description(wave: Wave) -> str:
-    return f"Deleting {len(wave.snapshots)} snapshot(s) and {len(wave.volumes)} volume(s)"
+    return f"Deleting {len(wave.snapshots)} snapshot(s) and {len(wave.volumes) + len(wave.disks)} volume(s)"
 
 
 class CollectJob(JobKind):
     """The waves of a collection: when one has ended, the next is what it freed."""
 
     name = KIND
+    continues_after_failures = True  # one object the backend refuses does not hold up the others
 
     def next_stage(
         self, session: Session, job: Job, commands: Sequence[Command], begin: Callable[..., Command]
     ) -> bool:
-        wave = next_wave(session)
+        failed = [c for c in commands if c.state == "failed"]
+        wave = next_wave(session, frozenset(c.entity_id for c in failed) | {_volume_of(c) for c in failed})
         _drop_empty(session, wave)
         if not wave.backend_work:
             return False
         step = add_step(session, job, "executing", _wave_description(wave))
         _begin_wave(session, wave, lambda **arguments: begin(step=step, **arguments))
         return True
+
+
+def _volume_of(command: Command) -> str:
+    return str(json.loads(command.payload or "{}").get("volume_id") or command.entity_id)
 
 
 def after_job(session: Session, coordinator: CommandCoordinator, job: Job, commands: Sequence[Command]) -> None:

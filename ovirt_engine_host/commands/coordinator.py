@@ -159,6 +159,7 @@ class CommandCoordinator:
         self._schedule(command, self.settings.initial_delay)  # first poll soon after the start
 
     def _reject(self, session: Session, operation: Operation, command: Command, reason: str) -> None:
+        command.last_error = reason  # what ``rejected`` may record
         operation.rejected(session, command)
         self._finish(session, command, succeeded=False, reason=reason)
 
@@ -322,7 +323,8 @@ class CommandCoordinator:
             return
         kind = self.registry.job_kind(job.kind)
         undone = any(s.type == "finalizing" for s in job.steps)  # only a failed job undoes
-        if not undone and all(c.state == "done" for c in commands):
+        all_done = all(c.state == "done" for c in commands)
+        if not undone and (all_done or kind.continues_after_failures):
 
             def begin_stage(step: Step, **arguments: Any) -> Command:
                 return self.begin(session, job=job, step=step, leased=False, **arguments)
@@ -330,9 +332,10 @@ class CommandCoordinator:
             if kind.next_stage(session, job, commands, begin_stage):
                 self.wake.set()
                 return
-            kind.finished(session, job, commands)
-            kind.ended(session, job, commands, succeeded=True)
-            end_job(job, True)
+            if all_done:
+                kind.finished(session, job, commands)
+            kind.ended(session, job, commands, succeeded=all_done)
+            end_job(job, all_done, None if all_done else job.status_detail)
             self._after_job(session, job, commands)
             return
         if not undone:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ovirt_engine_host.commands.collection import removal_failed
 from ovirt_engine_host.commands.operations import Operation, Registry, payload_of
 from ovirt_engine_host.contract import OperationHandle, OperationStatus
 from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, DiskVolume, StorageDomain
@@ -40,10 +41,15 @@ class DiskOperation(Operation):
     def failed(self, session: Session, command: Command, reason: str) -> None:
         disk = session.get(Disk, command.entity_id)
         if disk is not None:
-            disk.status, disk.status_detail = "illegal", reason
+            disk.status, disk.status_detail, disk.removing = "illegal", reason, False
 
     def rejected(self, session: Session, command: Command) -> None:
-        """The start was refused: nothing happened on the backend; put the disk back."""
+        """The start was refused: nothing happened on the backend; put the disk back (a request
+        hears the refusal). A collection's removal has nobody to tell: the disk stays,
+        ``illegal`` with the refusal."""
+        if payload_of(command).get("collect"):
+            removal_failed(session, command.entity_id, command.last_error or "the backend refused")
+            return
         disk = session.get(Disk, command.entity_id)
         if disk is not None:
             disk.status = payload_of(command).get("previous_status", "ok")

@@ -69,6 +69,9 @@ class JobKind:
     reason, when those have ended too."""
 
     name: ClassVar[str] = "single"
+    # True: a failed command does not end the job's stages (``next_stage`` still runs, and the
+    # job ends failed, with the first failure's reason, once no stage follows).
+    continues_after_failures: ClassVar[bool] = False
 
     def next_stage(
         self, session: Session, job: Job, commands: Sequence[Command], begin: Callable[..., Command]

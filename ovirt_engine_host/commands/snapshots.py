@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.commands.collection import drop_snapshot
+from ovirt_engine_host.commands.collection import drop_snapshot, removal_failed
 from ovirt_engine_host.commands.operations import JobKind, Operation, Registry, payload_of
 from ovirt_engine_host.contract import OperationHandle, OperationStatus
 from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, DiskVolume, Job, Snapshot, StorageDomain, Vm
@@ -84,6 +84,10 @@ class DeleteDiskSnapshot(Operation):
         part = session.get(DiskSnapshot, command.entity_id)
         if part is not None:
             part.status = "illegal"
+            removal_failed(session, part.disk_id, reason)
+
+    def rejected(self, session: Session, command: Command) -> None:
+        self.failed(session, command, command.last_error or "the backend refused")
 
 
 class CloneFromSnapshot(Operation):
@@ -123,6 +127,12 @@ class DeleteVolume(Operation):
         volume = session.get(DiskVolume, payload_of(command)["volume_id"])
         if volume is not None:
             session.delete(volume)
+
+    def failed(self, session: Session, command: Command, reason: str) -> None:
+        removal_failed(session, command.entity_id, reason)  # a disk being removed stays, illegal
+
+    def rejected(self, session: Session, command: Command) -> None:
+        self.failed(session, command, command.last_error or "the backend refused")
 
 
 def _job_subject(session: Session, commands: Sequence[Command]) -> tuple[Vm | None, Snapshot | None]:

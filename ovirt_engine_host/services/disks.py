@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,13 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands import clock
-from ovirt_engine_host.commands.collection import (
-    dependents,
-    describe_dependent,
-    hide,
-    running_collection,
-    start_collecting,
-)
+from ovirt_engine_host.commands.collection import prepare_removal, running_collection, start_collecting
 from ovirt_engine_host.commands.jobs import end_job, start_job
 from ovirt_engine_host.db.models import Command, Disk, DiskAttachment, DiskSnapshot, DiskVolume, Job, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
@@ -157,7 +151,7 @@ class DiskService:
             parts = session.scalars(select(DiskSnapshot).where(DiskSnapshot.disk_id == disk.id)).all()
             volumes = session.scalars(select(DiskVolume.id).where(DiskVolume.disk_id == disk.id)).all()
             if parts or set(volumes) - {disk.active_volume_id} or disk.removing:
-                return self._remove_with_snapshots(session, disk, parts, wait, owner_id)
+                return self._remove_with_snapshots(session, disk, wait, owner_id)
         command = self._start(disk_id, "delete_disk", f"Removing Disk {alias}", owner_id, {})
         with self.session() as session:
             removal_job = session.get(Job, command.job_id)
@@ -176,27 +170,10 @@ class DiskService:
                     return Removal(job, done=False)
             time.sleep(0.1)
 
-    def _remove_with_snapshots(
-        self, session: Session, disk: Disk, parts: Sequence[DiskSnapshot], wait: bool, owner_id: str | None
-    ) -> Removal:
+    def _remove_with_snapshots(self, session: Session, disk: Disk, wait: bool, owner_id: str | None) -> Removal:
         """A disk with snapshots (or volumes it ran on before): everything of it goes in the
-        backend, children first, by a collection; the row goes with the last of it. Refused while
-        a preview uses one of its snapshots or another disk was made from one."""
-        for part in parts:
-            if part.snapshot is not None and (part.snapshot.type == "preview" or part.snapshot.status != "ok"):
-                raise Refused(
-                    409, f"disk {disk.alias}: its snapshot {part.snapshot.description!r} is {part.snapshot.status}"
-                    f" ({part.snapshot.type}); finish that first",
-                )  # fmt: skip
-        elsewhere = [volume for _, volume in dependents(session, parts) if volume.disk_id != disk.id]
-        if elsewhere:
-            named = ", ".join(describe_dependent(session, volume) for volume in elsewhere)
-            raise Refused(409, f"disk {disk.alias}: {named} was made from one of its snapshots; remove that first")
-        if disk.status == "locked" and not disk.removing:
-            raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
-        disk.status, disk.removing = "locked", True
-        for part in parts:
-            hide(part, session)
+        backend, children first, by a collection; the row goes with the last of it."""
+        prepare_removal(session, disk)
         session.flush()
         job = start_collecting(session, self.state.coordinator, owner_id) or running_collection(session)
         if job is None and session.get(Disk, disk.id) is not None:
@@ -212,10 +189,11 @@ class DiskService:
         while True:
             with self.session() as session:
                 current = session.get(Job, job_id) or job
-                if session.get(Disk, disk.id) is None:
+                left = session.get(Disk, disk.id)
+                if left is None:
                     return Removal(current, done=True)
-                if current.status == "failed":
-                    raise Refused(502, f"removing disk {disk.alias} failed: {current.status_detail}")
+                if not left.removing:  # the backend refused a part of it: the disk stays, illegal
+                    raise Refused(502, f"removing disk {disk.alias} failed: {left.status_detail}")
                 if time.monotonic() >= deadline:
                     return Removal(current, done=False)
             time.sleep(0.1)

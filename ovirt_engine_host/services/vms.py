@@ -26,7 +26,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.commands.collection import drop_snapshot, start_collecting, wait_for_collection
+from ovirt_engine_host.commands.collection import (
+    drop_snapshot,
+    prepare_removal,
+    start_collecting,
+    wait_for_collection,
+)
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, Job, Snapshot, StorageDomain, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
@@ -92,11 +97,16 @@ class VmService:
                 raise Refused(409, f"name: a VM named {data['name']!r} exists") from error
             return vm
 
-    def remove(self, vm_id: str, wait: bool, owner_id: str | None) -> Job | None:
-        """Remove a VM that is down and in no preview: its disks stay (detached); its snapshots
-        go, in the backend too, before the answer (a collection; its job while it still runs).
-        A disk snapshot one of the disks' volumes was made from stays in the backend, hidden,
-        until that volume is gone."""
+    def remove(self, vm_id: str, wait: bool, owner_id: str | None, detach_only: bool = False) -> Job | None:
+        """Remove a VM that is down and in no preview, at once; its snapshots go, and its disks
+        with them (``detach_only``: the disks stay, floating; a disk another VM uses too always
+        stays). In the backend this is a collection: each disk ``locked`` until its snapshots
+        and volumes are deleted, children first, and then gone; a disk the backend refuses to
+        delete stays, ``illegal`` with the backend's reason, floating, removable again. The
+        answer waits (bounded) for the collection; its job while it still runs. A disk snapshot
+        that another disk's volume was made from stays hidden in the backend until that volume
+        is gone; a disk that one was made from refuses the removal (409), before anything is
+        written."""
         with self.session() as session:
             vm = self.get(session, vm_id)
             if vm.status != "down":
@@ -106,8 +116,12 @@ class VmService:
             snapshots = session.scalars(select(Snapshot).where(Snapshot.vm_id == vm.id)).all()
             if any(snapshot.type == "preview" for snapshot in snapshots):
                 raise Refused(409, f"VM {vm.name} is in a snapshot preview: commit or undo it first")
+            disks = [] if detach_only else self._own_disks(session, vm)
             for snapshot in snapshots:
                 drop_snapshot(session, snapshot)
+            session.flush()
+            for disk in disks:
+                prepare_removal(session, disk)  # refuses before the commit: nothing is written
             session.delete(vm)  # its disk attachments go with it
             session.flush()
             job = start_collecting(session, self.state.coordinator, owner_id)
@@ -115,6 +129,17 @@ class VmService:
             job_id = job.id if job is not None else None
         seconds = self.state.config.poller.sync_wait_seconds if wait else 0
         return wait_for_collection(self.state.session_factory, self.state.coordinator, job_id, seconds)
+
+    @staticmethod
+    def _own_disks(session: Session, vm: Vm) -> list[Disk]:
+        """The VM's disks that no other VM has attached."""
+        ids = [a.disk_id for a in vm.attachments]
+        shared = set(
+            session.scalars(
+                select(DiskAttachment.disk_id).where(DiskAttachment.disk_id.in_(ids), DiskAttachment.vm_id != vm.id)
+            )
+        )
+        return [d for d in session.scalars(select(Disk).where(Disk.id.in_(ids))) if d.id not in shared]
 
     # -- disks -------------------------------------------------------------------------------
     def attach(self, vm_id: str, disk_id: str, interface: str, bootable: bool, active: bool) -> DiskAttachment:

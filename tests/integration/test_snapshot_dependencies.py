@@ -1,7 +1,9 @@
 """What depends on what in Cinder, on the real stack (rbd volumes, SQLite and PostgreSQL): every
 Cinder volume and snapshot listed after a commit, after a snapshot's removal, after the VM's
 removal and after the disks' removal — nothing leaked, nothing left in an error state; a
-snapshot a cloned VM's volumes were made from is refused removal with a 409 naming them."""
+snapshot a cloned VM's volumes were made from is refused removal with a 409 naming them; a VM's
+removal takes its disks (or, ``detach_only``, leaves them), and a disk Cinder refuses to delete
+stays ``illegal`` with Cinder's reason while the rest goes."""
 
 from __future__ import annotations
 
@@ -18,10 +20,9 @@ from tests.integration.test_snapshots import (
     take_snapshot,
     vm_with_disks,
     wait_for_vm_unlocked,
-    write,
 )
 from tests.stack import Stack
-from tests.waiting import wait_until
+from tests.waiting import wait_until, wait_until_gone
 
 __all__ = ["vm_with_disks"]  # the fixture, shared
 
@@ -82,8 +83,8 @@ def test_after_a_commit_and_the_vms_removal_every_cinder_object_is_accounted_for
     take_snapshot(engine, stack, vm, disks, "s3", "s3")  # a snapshot of the committed volumes
     assert len(in_cinder(cinder, domain_id)[1]) == 4
 
-    # the VM goes, its snapshots first; its disks stay (detached), on their committed volumes
-    removing = engine.request("DELETE", f"/api/vms/{vm['id']};async")
+    # the VM goes, its snapshots first; its disks stay (detach_only), on their committed volumes
+    removing = engine.request("DELETE", f"/api/vms/{vm['id']};async?detach_only=true")
     assert removing.status_code == 202, removing.json  # the job deleting its snapshots in Cinder
     assert engine.request("GET", f"/api/vms/{vm['id']}").status_code == 404
     wait_until(lambda: engine.request("GET", removing.json["href"]).json["status"]["state"] == "finished",
@@ -131,17 +132,24 @@ def test_a_snapshot_that_a_cloned_vm_depends_on_stays_until_the_clone_is_gone(
     assert engine.request("GET", f"/api/disks/{disks[0]['id']}").json["status"]["state"] == "ok"
     assert engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disks[0]["id"]}).status_code == 201
 
-    # the source VM may go: its snapshot's Cinder snapshots stay, hidden, while the clone lives
+    # the source VM may go, not its disks: its snapshot's Cinder snapshots stay, hidden, while
+    # the clone lives
     wait_for_vm_unlocked(engine, vm["id"])
-    assert engine.request("DELETE", f"/api/vms/{vm['id']}").status_code == 204
+    with_disks = engine.request("DELETE", f"/api/vms/{vm['id']}")
+    assert with_disks.status_code == 409
+    assert "was made from one of its snapshots" in with_disks.json["message"]
+    assert engine.request("GET", f"/api/vms/{vm['id']}").status_code == 200  # nothing was written
+    detach_only = "<action><vm><disks><detach_only>true</detach_only></disks></vm></action>"
+    as_xml = {**XML, "Content-Type": "application/xml"}
+    assert engine.request("DELETE", f"/api/vms/{vm['id']}", data=detach_only, headers=as_xml).status_code == 204
     assert settled(cinder, domain_id)[1] == before
     with open_pool(stack) as ioctx:
         for copy in copies:
             assert image_parent(ioctx, f"volume-{copy['id']}") is not None
-    # the clone and its disks go: nothing needs the snapshots any more, and they go too
+    # the clone goes with its disks: nothing needs the snapshots any more, and they go too
     assert engine.request("DELETE", f"/api/vms/{clone.json['id']}").status_code == 204
     for copy in copies:
-        assert engine.request("DELETE", f"/api/disks/{copy['id']}").status_code == 204
+        assert engine.request("GET", f"/api/disks/{copy['id']}").status_code == 404
     wait_until(lambda: settled(cinder, domain_id)[1] == {}, "the hidden snapshots stay in Cinder")
     volumes, _ = settled(cinder, domain_id)
     assert set(volumes) == {d["id"] for d in disks}  # the source's disks, detached, stay
@@ -177,8 +185,34 @@ def test_removing_a_vm_or_a_detached_disk_removes_their_snapshots_in_cinder(
     }
     assert parts == {"one": [disks[0]["id"]], "two": [disks[0]["id"]]}
 
-    # the VM: its snapshots go in Cinder before the answer; its disk stays, with nothing below it
+    # the VM: its snapshots and its disk go in Cinder before the answer
     assert engine.request("DELETE", f"/api/vms/{vm['id']}").status_code == 204
-    assert settled(cinder, domain_id) == ({disks[0]["id"]: "available"}, {})
-    write(stack, disks[0]["id"], pattern("still usable", disks[0]))
-    assert read(stack, disks[0]["id"], 64) == pattern("still usable", disks[0])
+    assert engine.request("GET", f"/api/disks/{disks[0]['id']}").status_code == 404
+    assert settled(cinder, domain_id) == ({}, {})
+
+
+def test_a_disk_cinder_refuses_to_delete_stays_illegal_and_the_rest_of_the_vm_goes(
+    engine: Engine, stack: Stack, vm_with_disks: Any
+) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    take_snapshot(engine, stack, vm, disks, "one", "one")
+    outside = cinder.volume_snapshots.create(disks[1]["id"], force=True, name="made outside the engine")
+    wait_until(lambda: cinder.volume_snapshots.get(outside.id).status == "available", "the outside snapshot")
+    try:
+        removed = engine.request("DELETE", f"/api/vms/{vm['id']}")
+        assert removed.status_code == 204, removed.json
+        assert engine.request("GET", f"/api/vms/{vm['id']}").status_code == 404  # the VM is gone at once
+        assert engine.request("GET", f"/api/disks/{disks[0]['id']}").status_code == 404
+        kept = engine.request("GET", f"/api/disks/{disks[1]['id']}").json
+        assert kept["status"]["state"] == "illegal"
+        assert "snapshots" in kept["status"]["detail"], kept  # Cinder's reason
+        volumes, snapshots = settled(cinder, domain_id)
+        assert set(volumes) == {disks[1]["id"]}
+        assert snapshots == {}  # the engine's snapshots of both disks went first
+        assert cinder.volume_snapshots.get(outside.id).status == "available"  # not the engine's
+    finally:
+        cinder.volume_snapshots.delete(outside.id)
+        wait_until_gone(cinder.volume_snapshots.get, outside.id)
+    again = engine.request("DELETE", f"/api/disks/{disks[1]['id']}")  # removable again
+    assert again.status_code == 204, again.json
+    assert settled(cinder, domain_id) == ({}, {})

@@ -16,9 +16,15 @@ from ovirt_engine_host.api.actions import (
     completed,
 )
 from ovirt_engine_host.api.disks.routes import add_disk, owner_id, split_matrix, storage_domain_of
-from ovirt_engine_host.api.disks.schemas import DeleteArgs
 from ovirt_engine_host.api.jobs.schemas import JobSchema
-from ovirt_engine_host.api.vms.schemas import AttachedDisk, VmDiskAttachSchema, VmDiskSchema, VmSchema
+from ovirt_engine_host.api.vms.schemas import (
+    AttachedDisk,
+    VmDiskAttachSchema,
+    VmDiskSchema,
+    VmRemovalArgs,
+    VmRemovalSchema,
+    VmSchema,
+)
 from ovirt_engine_host.authorization import owned_only, require_visible
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
@@ -77,13 +83,16 @@ class VmByIdViews(MethodView):
             return VmService.get(session, vm_id)
 
     @blp.action("delete", "vm", by="vm_id")
-    @blp.arguments(DeleteArgs, location="query")
+    @blp.arguments(VmRemovalArgs, location="query")
+    @blp.arguments(VmRemovalSchema)
     @blp.response(204)
-    @blp.alt_response(202, description="Accepted: the job removing the VM's snapshots from the backend")
-    def delete(self, args: dict[str, Any], vm_id: str) -> Any:
-        """Remove a VM that is down and in no preview: its snapshots go (in Cinder too), its disks stay"""
+    @blp.alt_response(202, description="Accepted: the job removing the VM's disks and snapshots from the backend")
+    def delete(self, args: dict[str, Any], body: dict[str, Any], vm_id: str) -> Any:
+        """Remove a VM that is down, with its snapshots and its disks (``detach_only``: the disks stay)"""
         vm_id, matrix = split_matrix(vm_id)
-        job = service().remove(vm_id, not (args["asynchronous"] or "async" in matrix), owner_id())
+        detach_only = args["detach_only"] or bool(((body.get("vm") or {}).get("disks") or {}).get("detach_only"))
+        wait = not (args["asynchronous"] or body.get("asynchronous") or "async" in matrix)
+        job = service().remove(vm_id, wait, owner_id(), detach_only)
         if job is None:
             return None
         document = JobSchema().dump(job)

@@ -107,3 +107,27 @@ class VmDiskAttachSchema(DiskSchema):
     provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
     interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES), load_default="virtio_scsi")
     active = ma.fields.Boolean(load_default=True)
+
+
+class DetachOnlySchema(ma.Schema):
+    detach_only = ma.fields.Boolean(load_default=False)
+
+
+class VmRemovalVmSchema(ma.Schema):
+    disks = ma.fields.Nested(DetachOnlySchema)
+
+
+class VmRemovalSchema(ma.Schema):
+    """oVirt's optional body of a VM's removal: ``<action><vm><disks><detach_only>true``."""
+
+    xml_element = "action"
+
+    vm = ma.fields.Nested(VmRemovalVmSchema)
+    asynchronous = ma.fields.Boolean(data_key="async")
+
+
+class VmRemovalArgs(ma.Schema):
+    """The same as query parameters (oVirt 4's ``?detach_only=true``), and ``async``."""
+
+    asynchronous = ma.fields.Boolean(data_key="async", load_default=False)
+    detach_only = ma.fields.Boolean(load_default=False)
