@@ -78,4 +78,4 @@ def test_down_stops_everything_it_started_and_up_starts_again(stack: Stack) -> N
     again = main_job()
     assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
     assert "state was made for another stack" in again.stdout + again.stderr
-    assert "VM and disk removed" in again.stdout
+    assert "VM removed, and its disk with it" in again.stdout

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.commands.jobs import start_job
+from ovirt_engine_host.commands.jobs import add_step, start_job
 from ovirt_engine_host.commands.operations import JobKind, Operation
 from ovirt_engine_host.config import PollerSettings
 from ovirt_engine_host.contract import OperationHandle, OperationStatus
@@ -248,3 +248,60 @@ def test_a_command_of_a_dead_engine_is_resumed_into_one_operation(
     cycle(widget_engine)
     assert job_view(widget_engine, job_id)[0] == "finished"
     assert backend.rows == {"a": "ok"}
+
+
+class WidgetChain(JobKind):
+    """Makes widgets in stages, one after the other (``chain-1`` only once ``chain-0`` has
+    ended, as a collection deletes children first), going on after a failure."""
+
+    name = "widget_chain"
+    continues_after_failures = True
+
+    def __init__(self, backend: WidgetBackend, length: int) -> None:
+        self.backend = backend
+        self.length = length
+
+    def next_stage(self, session: Session, job: Job, commands: Sequence[Command], begin: Any) -> bool:
+        if len(commands) >= self.length:
+            return False
+        step = add_step(session, job, "executing", f"Widget chain-{len(commands)}")
+        begin(step=step, storage_domain_id=DOMAIN, kind="make_widget", entity_id=f"chain-{len(commands)}",
+              request_id=f"req-chain-{len(commands)}", payload={})  # fmt: skip
+        return True
+
+    def finished(self, session: Session, job: Job, commands: Sequence[Command]) -> None:
+        self.backend.finished_jobs.append(job.id)
+
+
+@pytest.mark.parametrize("first_fails", [False, True])
+def test_a_job_in_stages_begins_each_stage_once_the_last_has_ended(
+    widget_engine: Engine, backend: WidgetBackend, first_fails: bool
+) -> None:
+    engine_state(widget_engine.app).coordinator.registry.register_job_kind(WidgetChain(backend, length=3))
+    state = engine_state(widget_engine.app)
+    with state.session_factory() as session:
+        job = start_job(session, "A chain", None, "Widget chain-0", kind="widget_chain")
+        first = state.coordinator.begin(session, job=job, storage_domain_id=DOMAIN, kind="make_widget",
+                                        entity_id="chain-0", request_id="req-chain-0", payload={})  # fmt: skip
+        session.commit()
+        job_id, first_id = job.id, first.id
+    state.coordinator.send(first_id)
+    backend.states["w-0"] = ("failed", "the first broke") if first_fails else ("done", None)
+    for made in range(1, 3):
+        assert [c.entity_id for c in commands_of(widget_engine, job_id)] == [f"chain-{n}" for n in range(made)]
+        cycle(widget_engine)  # the stage ends; the next one is begun, unstarted
+        cycle(widget_engine)  # ... and started
+        assert job_view(widget_engine, job_id)[0] == "started"
+        backend.states[f"w-{made}"] = ("done", None)
+    cycle(widget_engine)
+    status, detail, steps = job_view(widget_engine, job_id)
+    assert [c.entity_id for c in commands_of(widget_engine, job_id)] == ["chain-0", "chain-1", "chain-2"]
+    assert [s for s in steps if s[0] == "executing"] == [
+        ("executing", "failed" if first_fails else "finished"), ("executing", "finished"), ("executing", "finished")
+    ]  # fmt: skip
+    if first_fails:  # the later stages ran all the same; the job fails with the first reason
+        assert (status, detail) == ("failed", "the first broke")
+        assert backend.finished_jobs == []
+    else:
+        assert (status, detail) == ("finished", None)
+        assert backend.finished_jobs == [job_id]
