@@ -25,11 +25,13 @@ from ovirt_engine_host.api.jobs import routes as jobs
 from ovirt_engine_host.api.root import routes as root
 from ovirt_engine_host.api.snapshots import routes as snapshots
 from ovirt_engine_host.api.storagedomains import routes as storagedomains
+from ovirt_engine_host.api.templates import routes as templates
 from ovirt_engine_host.api.users import routes as users
 from ovirt_engine_host.api.vms import routes as vms
 from ovirt_engine_host.commands import collection
 from ovirt_engine_host.commands import disks as disk_commands
 from ovirt_engine_host.commands import snapshots as snapshot_commands
+from ovirt_engine_host.commands import templates as template_commands
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.operations import Registry
 from ovirt_engine_host.commands.poller import Poller
@@ -51,6 +53,7 @@ ENGINE_BLUEPRINTS = (
     hosts.blp,
     vms.blp,
     snapshots.blp,
+    templates.blp,
     users.blp,
 )
 AUTH_CACHE_SECONDS = 30.0
@@ -115,6 +118,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     registry = Registry()  # the kinds of commands and jobs this application runs
     disk_commands.register(registry)
     snapshot_commands.register(registry)
+    template_commands.register(registry)
     collection.register(registry)
     coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
     state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))

@@ -85,7 +85,7 @@ NAMING_CONVENTION = {
 SQLite and PostgreSQL alike."""
 
 OPERATION_KINDS = ("create_disk", "delete_disk", "extend_disk", "create_snapshot", "delete_snapshot", "clone_disk",
-                   "delete_volume")  # fmt: skip
+                   "clone_volume", "delete_volume")  # fmt: skip
 """The values of :attr:`OperationHandle.kind`: the name of the hook that started the operation,
 without the ``ovirt_engine_`` prefix."""
 
@@ -765,6 +765,39 @@ def ovirt_engine_clone_disk(
     **When**: for each disk of a snapshot preview (``POST /vms/{id}/preview_snapshot``).
 
     .. versionadded:: 0.2
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_clone_volume(
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    source_volume_id: str,
+    request_id: str,
+    resuming: bool,
+    services: PluginServices,
+) -> OperationHandle | None:
+    """Start a new volume made from another volume of the domain (thin where the backend can:
+    on RBD Cinder makes a copy-on-write child of it), the disk's size and type.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The new disk as planned (its ``id`` is ``request_id``); reads ``id``, ``name``,
+        ``description``, ``provisioned_size``, ``volume_type``.
+    :param source_volume_id: The backend volume to start from.
+    :param request_id: The idempotency key: tag the new volume with it.
+    :param resuming: ``True`` when the engine may have asked before: look the volume up first.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: An :class:`OperationHandle` with ``"kind": "clone_volume"``, ``backend_id`` the new
+        volume's id and ``request_id`` ``request_id``.
+
+    **When**: for each disk of a new template (``POST /templates``: a volume made from the VM
+    disk's active volume) and of a VM made from a template (``POST /vms`` with a ``template``:
+    a volume made from the template disk's).
+
+    .. versionadded:: 0.3
     """
 
 

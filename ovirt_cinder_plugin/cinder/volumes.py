@@ -34,7 +34,9 @@ GIB = 1 << 30
 REQUEST_ID_KEY = "ovirt_request_id"
 DOMAIN_KEY = "ovirt_storage_domain"
 
-OPERATION_KINDS = frozenset({"create_disk", "delete_disk", "extend_disk", "clone_disk", "delete_volume"})
+OPERATION_KINDS = frozenset(
+    {"create_disk", "delete_disk", "extend_disk", "clone_disk", "clone_volume", "delete_volume"}
+)
 DELETE_KINDS = frozenset({"delete_disk", "delete_volume"})
 # A volume in these statuses is usable: the create or extend that was asked for is over.
 USABLE_STATUSES = frozenset({"available", "in-use"})
@@ -68,6 +70,7 @@ def create_volume(
     volume_type: str | None,
     resuming: bool = True,
     snapshot_id: str | None = None,
+    source_volume_id: str | None = None,
 ) -> str:
     """Start creating a volume and return its id; the same request id always gives the same volume.
 
@@ -76,7 +79,8 @@ def create_volume(
     nothing new is created. On the first attempt nothing can exist yet, and the look-up (a
     filtered list request) is skipped. ``volume_type`` is a name or an id (Cinder accepts both);
     None is Cinder's default type. ``snapshot_id``: a volume made from that snapshot (on RBD a
-    copy-on-write child of it), of at least the snapshot's size.
+    copy-on-write child of it), of at least the snapshot's size; ``source_volume_id``: a volume
+    made from that volume (Cinder's ``source_volid``; on RBD a copy-on-write child too).
     """
     existing = _volume_of_request(connection, request_id) if resuming else None
     if existing is not None:
@@ -89,6 +93,7 @@ def create_volume(
             description=description,
             volume_type=volume_type,
             snapshot_id=snapshot_id,
+            source_volid=source_volume_id,
             metadata={REQUEST_ID_KEY: request_id, DOMAIN_KEY: storage_domain_id},
         )
     except (cinder_exceptions.NotFound, cinder_exceptions.BadRequest) as error:

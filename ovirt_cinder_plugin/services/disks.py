@@ -95,6 +95,24 @@ class DiskOperations:
         )
         return {"backend_id": volume_id, "kind": "clone_disk", "request_id": request_id}
 
+    def clone_volume(
+        self, storage_domain: Any, disk: Any, source_volume_id: str, request_id: str, resuming: bool
+    ) -> dict[str, str]:
+        """A new volume made from another (Cinder's ``source_volid``: on RBD a copy-on-write child
+        of a snapshot Cinder takes of the source, which Cinder itself keeps while the child lives)."""
+        volume_id = volumes.create_volume(
+            self.connection(storage_domain),
+            request_id=request_id,
+            storage_domain_id=storage_domain.id,
+            name=disk.name,
+            description=disk.description or "",
+            size_gib=volumes.size_in_gib(disk.provisioned_size),
+            volume_type=disk.volume_type,
+            resuming=resuming,
+            source_volume_id=source_volume_id,
+        )
+        return {"backend_id": volume_id, "kind": "clone_volume", "request_id": request_id}
+
     def delete_volume(self, storage_domain: Any, volume_id: str, request_id: str) -> dict[str, str]:
         volumes.delete_volume(self.connection(storage_domain), volume_id)
         return {"backend_id": volume_id, "kind": "delete_volume", "request_id": request_id}

@@ -32,6 +32,7 @@ CREATE_FIELDS = (
     "interface",
     "volume_type",
     "owner_id",
+    "template_id",
 )
 
 
@@ -76,10 +77,14 @@ class CreateDisk(DiskOperation):
     def start(
         self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
     ) -> Any:
-        """A new volume, or (``source_snapshot`` in the payload: a VM cloned from a snapshot) a
-        volume made from that disk snapshot."""
+        """A new volume; or a volume made from a disk snapshot (``source_snapshot`` in the
+        payload: a VM cloned from a snapshot), or from another volume (``source_volume``: a
+        template's disk, a VM's disk made from a template's)."""
         planned = self.planned_disk(command)
-        source = payload_of(command).get("source_snapshot")
+        payload = payload_of(command)
+        if payload.get("source_volume"):
+            return hooks.clone_volume(domain, planned, payload["source_volume"], command.request_id, resuming)
+        source = payload.get("source_snapshot")
         if source:
             part = session.get(DiskSnapshot, source)
             if part is None:

@@ -103,6 +103,10 @@ class Disk(Base):
     # Being removed: its snapshots and volumes go first, in the order Cinder allows
     # (:mod:`ovirt_engine_host.commands.collection`); the row goes with its last volume.
     removing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A template's disk: read-only, attached to no VM; VMs made from the template start from it.
+    template_id: Mapped[str | None] = mapped_column(
+        ForeignKey("templates.id", ondelete="SET NULL"), index=True, default=None
+    )
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     storage_domain: Mapped[StorageDomain] = relationship(lazy="joined", viewonly=True)
@@ -211,11 +215,33 @@ class Vm(Base):
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     # the job holding the VM's disks (a snapshot, a preview): oVirt shows the VM image_locked
     locked_by_job_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # The template the VM was made from (its disks are thin children of the template's).
+    template_id: Mapped[str | None] = mapped_column(
+        ForeignKey("templates.id", ondelete="RESTRICT"), index=True, default=None
+    )
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     attachments: Mapped[list[DiskAttachment]] = relationship(
         back_populates="vm", cascade="all, delete-orphan", lazy="selectin", order_by="DiskAttachment.created"
     )
+
+
+class Template(Base):
+    """A template (oVirt's): copies of a VM's disks, read-only, that VMs are made from.
+    ``status``: ``locked`` while its disks are made, ``ok``; it is removed with its disks."""
+
+    __tablename__ = "templates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="locked")
+    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
+    memory: Mapped[int] = mapped_column(BigInteger)
+    cpus: Mapped[int] = mapped_column(Integer, default=1)
+    source_vm_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class DiskAttachment(Base):

@@ -74,6 +74,12 @@ class DiskService:
             raise Refused(409, f"storage_domain: {domain.name} is {domain.status}, not active")
         return domain
 
+    @staticmethod
+    def refuse_template_disk(disk: Disk, what: str) -> None:
+        """A template's disk is read-only and goes only with its template."""
+        if disk.template_id is not None:
+            raise Refused(409, f"disk {disk.alias} ({disk.id}) belongs to a template: it cannot be {what}")
+
     # -- adding -------------------------------------------------------------------------
     def add(self, spec: dict[str, Any], storage_domain: Mapping[str, Any] | str, owner_id: str | None) -> Disk:
         with self.session() as session:
@@ -117,6 +123,7 @@ class DiskService:
         new_size = changes.pop("provisioned_size", None)
         with self.session() as session:
             disk = self.get(session, disk_id)
+            self.refuse_template_disk(disk, "changed")
             if disk.status == "locked":
                 raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
             extend = new_size is not None and new_size != disk.provisioned_size
@@ -142,6 +149,7 @@ class DiskService:
     def remove(self, disk_id: str, wait: bool, owner_id: str | None) -> Removal:
         with self.session() as session:
             disk = self.get(session, disk_id)
+            self.refuse_template_disk(disk, "removed but with its template")
             alias = disk.alias
             attached = session.scalars(
                 select(Vm.name).join(DiskAttachment).where(DiskAttachment.disk_id == disk_id)

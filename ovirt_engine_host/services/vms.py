@@ -145,7 +145,9 @@ class VmService:
     def attach(self, vm_id: str, disk_id: str, interface: str, bootable: bool, active: bool) -> DiskAttachment:
         with self.session() as session:
             vm = self.get(session, vm_id)
-            resolve(session, "disk", {"id": disk_id}, "disk")
+            disk: Disk = resolve(session, "disk", {"id": disk_id}, "disk")
+            if disk.template_id is not None:
+                raise Refused(409, f"disk: {disk.alias} ({disk.id}) belongs to a template: it cannot be attached")
             attachment = DiskAttachment(
                 vm_id=vm.id, disk_id=disk_id, interface=interface, bootable=bootable, active=False
             )

@@ -30,6 +30,7 @@ from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.services.snapshots import SnapshotService
+from ovirt_engine_host.services.templates import TemplateService
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -68,8 +69,13 @@ class VmViews(MethodView):
         data.pop("cluster", None)
         data["cpus"] = data.pop("cpu", 1)
         snapshots = data.pop("snapshots", None)
+        template = data.pop("template", None)
+        if snapshots and template:
+            raise Refused(422, "template: a VM is made from a template or from a snapshot, not both")
         if snapshots:  # a clone of another VM's snapshot: new volumes made from it
             return SnapshotService(engine_state()).clone_vm({**data, "owner_id": owner_id()}, snapshots["snapshot"][0])
+        if template:  # thin volumes made from the template's
+            return TemplateService(engine_state()).make_vm(data, template, owner_id())
         return service().add({**data, "owner_id": owner_id()})
 
 

@@ -53,6 +53,15 @@ class VmSchema(ResourceSchema, DropsEmpty):
     stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
     # a VM cloned from a snapshot: <snapshots><snapshot id="…"/></snapshots>
     snapshots = ma.fields.Nested(SnapshotReferences, load_only=True)
+    # a VM made from a template: <template id|name/> (its disks thin children of the template's)
+    template = ma.fields.Method("template_dump", deserialize="template_load", metadata={OPENAPI_SCHEMA: Reference})
+
+    def template_dump(self, vm: Vm) -> dict[str, str] | None:
+        return {"id": vm.template_id, "href": f"/api/templates/{vm.template_id}"} if vm.template_id else None
+
+    def template_load(self, value: Any) -> dict[str, Any]:
+        loaded: dict[str, Any] = Reference().load(value)
+        return loaded
 
     def state(self, vm: Vm) -> dict[str, str]:
         """oVirt's ``image_locked`` while a job holds the VM's disks (a snapshot, a preview)."""

@@ -1,0 +1,178 @@
+"""Templates: a VM's disks copied once, read-only, for VMs to be made from (oVirt's "Add
+Template", "Add VM from Template", "Remove Template").
+
+A template is made from a VM that is down: the VM is ``image_locked`` and the template
+``locked`` while one command per disk makes a volume from the disk's active volume (the
+``clone_volume`` hook: on RBD, Cinder makes a copy-on-write child of a snapshot it takes of the
+source and keeps while the child lives). A VM made from a template gets, for each template disk, a
+new disk made the same way from the template disk's volume: thin, an RBD child of the template's
+image. A template is removed with its disks, and not while a VM made from it exists.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ovirt_engine_host.commands.collection import prepare_removal, start_collecting, wait_for_collection
+from ovirt_engine_host.commands.jobs import start_job
+from ovirt_engine_host.db.models import Disk, Job, Snapshot, Template, Vm
+from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.references import resolve
+from ovirt_engine_host.services.disks import DiskService, QuotaRequest
+from ovirt_engine_host.services.vms import VmService
+from ovirt_engine_host.state import EngineState
+
+
+class TemplateService:
+    def __init__(self, state: EngineState) -> None:
+        self.state = state
+
+    @staticmethod
+    def get(session: Session, template_id: str) -> Template:
+        template = session.get(Template, template_id) or session.scalar(
+            select(Template).where(Template.name == template_id)
+        )
+        if template is None:
+            raise Refused(404, f"template {template_id} not found")
+        return template
+
+    @staticmethod
+    def disks(session: Session, template: Template) -> list[Disk]:
+        return list(session.scalars(select(Disk).where(Disk.template_id == template.id).order_by(Disk.alias)))
+
+    # -- adding ---------------------------------------------------------------------------
+    def create(self, data: dict[str, Any], vm_reference: Mapping[str, Any], owner_id: str | None) -> Template:
+        """Start copying the VM's disks into a new template (``locked`` until they are ``ok``)."""
+        begun: list[str] = []
+        with self.state.session_factory() as session:
+            vm: Vm = resolve(session, "vm", vm_reference, "vm")
+            self._check_source(session, vm)
+            attachments = {a.disk_id: a for a in vm.attachments}
+            disks = list(session.scalars(select(Disk).where(Disk.id.in_(attachments)).order_by(Disk.alias)))
+            for disk in disks:
+                if disk.status != "ok":
+                    raise Refused(409, f"vm: disk {disk.alias} ({disk.id}) is {disk.status}, not ok")
+            self._check_quota(session, disks)
+            template = Template(
+                name=data["name"], description=data.get("description", ""), data_center_id=vm.data_center_id,
+                memory=vm.memory, cpus=vm.cpus, source_vm_id=vm.id, owner_id=owner_id, status="locked",
+            )  # fmt: skip
+            session.add(template)
+            try:
+                session.flush()
+            except IntegrityError as error:
+                raise Refused(409, f"name: a template named {data['name']!r} exists") from error
+            job = start_job(
+                session, f"Creating Template {template.name} from VM {vm.name}", owner_id,
+                [f"Copying disk {disk.alias}" for disk in disks] or ["No disks to copy"], kind="create_template",
+            )  # fmt: skip
+            locked = session.execute(
+                update(Vm).where(Vm.id == vm.id, Vm.locked_by_job_id.is_(None)).values(locked_by_job_id=job.id)
+            )
+            if locked.rowcount != 1:  # type: ignore[attr-defined]
+                raise Refused(409, f"vm: VM {vm.name} is image_locked by an operation in progress")
+            steps = [s for s in job.steps if s.type == "executing"]
+            for disk, step in zip(disks, steps, strict=False):
+                attachment = attachments[disk.id]
+                request_id = str(uuid.uuid4())
+                spec = {
+                    "alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,
+                    "format": disk.format, "sparse": disk.sparse, "bootable": attachment.bootable,
+                    "shareable": False, "interface": attachment.interface, "volume_type": disk.volume_type,
+                    "owner_id": owner_id, "storage_domain_id": disk.storage_domain_id, "template_id": template.id,
+                    "source_volume": disk.active_volume_id, "vm_id": vm.id,
+                }  # fmt: skip
+                command = self.state.coordinator.begin(
+                    session, job=job, step=step, storage_domain_id=disk.storage_domain_id, kind="create_disk",
+                    entity_id=request_id, request_id=request_id, payload=spec,
+                )  # fmt: skip
+                begun.append(command.id)
+            if not disks:
+                template.status = "ok"
+                vm.locked_by_job_id = None
+                job.status = "finished"
+            session.commit()
+            template_id = template.id
+        for command_id in begun:
+            try:
+                self.state.coordinator.send(command_id)
+            except Refused:
+                continue  # the job's kind undoes the other disks and fails with the refusal
+        with self.state.session_factory() as session:
+            return self.get(session, template_id)
+
+    def make_vm(self, data: dict[str, Any], reference: Mapping[str, Any], owner_id: str | None) -> Vm:
+        """A new VM (down) whose disks are thin volumes made from the template's (on RBD each an
+        RBD child of the template disk's image), with the interfaces and boot flags they had."""
+        with self.state.session_factory() as session:
+            template: Template = resolve(session, "template", reference, "template")
+            if template.status != "ok":
+                raise Refused(409, f"template: {template.name} is {template.status}, not ok")
+            disks = self.disks(session, template)
+            self._check_quota(session, disks)
+            specs = [
+                (
+                    {"alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,
+                     "format": disk.format, "sparse": disk.sparse, "bootable": disk.bootable, "shareable": False,
+                     "interface": disk.interface, "volume_type": disk.volume_type,
+                     "source_volume": disk.active_volume_id},
+                    disk.storage_domain_id, disk.interface, disk.bootable,
+                )
+                for disk in disks
+            ]  # fmt: skip
+            template_id = template.id
+        vms = VmService(self.state)
+        vm = vms.add({**data, "template_id": template_id, "owner_id": owner_id})
+        for spec, domain_id, interface, bootable in specs:
+            new = DiskService(self.state).add(spec, {"id": domain_id}, owner_id)
+            vms.attach(vm.id, new.id, interface, bootable, True)
+        with self.state.session_factory() as session:
+            return VmService.get(session, vm.id)
+
+    # -- removing -------------------------------------------------------------------------
+    def remove(self, template_id: str, wait: bool, owner_id: str | None) -> Job | None:
+        """Remove a template with its disks (a collection, as a VM's removal), refused while a
+        VM made from it exists; the collection's job while it still runs."""
+        with self.state.session_factory() as session:
+            template = self.get(session, template_id)
+            if template.status == "locked":
+                raise Refused(409, f"template {template.name} is locked by an operation in progress")
+            based = session.scalars(select(Vm.name).where(Vm.template_id == template.id).order_by(Vm.name)).all()
+            if based:
+                named = ", ".join(based)
+                raise Refused(409, f"template {template.name} is the template of VM {named}: remove those first")
+            for disk in self.disks(session, template):
+                prepare_removal(session, disk)
+            session.delete(template)  # its disks, being removed, lose the template with it
+            session.flush()
+            job = start_collecting(session, self.state.coordinator, owner_id)
+            session.commit()
+            job_id = job.id if job is not None else None
+        seconds = self.state.config.poller.sync_wait_seconds if wait else 0
+        return wait_for_collection(self.state.session_factory, self.state.coordinator, job_id, seconds)
+
+    # -- rules ----------------------------------------------------------------------------
+    @staticmethod
+    def _check_source(session: Session, vm: Vm) -> None:
+        if vm.status != "down":
+            raise Refused(409, f"vm: VM {vm.name} is {vm.status}: a template needs the VM down")
+        if vm.locked_by_job_id is not None:
+            raise Refused(409, f"vm: VM {vm.name} is image_locked by an operation in progress")
+        in_preview = session.scalar(select(Snapshot.id).where(Snapshot.vm_id == vm.id, Snapshot.type == "preview"))
+        if in_preview is not None:
+            raise Refused(409, f"vm: VM {vm.name} is in a snapshot preview: commit or undo it first")
+
+    def _check_quota(self, session: Session, disks: list[Disk]) -> None:
+        groups: dict[tuple[str, str | None], list[Disk]] = {}
+        for disk in disks:
+            groups.setdefault((disk.storage_domain_id, disk.volume_type), []).append(disk)
+        for (domain_id, volume_type), members in groups.items():
+            domain = DiskService.storage_domain(session, {"id": domain_id})
+            size = max(d.provisioned_size for d in members)
+            DiskService(self.state).check_quota(domain, QuotaRequest("create", size, volume_type, len(members)))
