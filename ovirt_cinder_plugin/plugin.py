@@ -107,6 +107,14 @@ def ovirt_engine_clone_volume(
 
 
 @hookimpl
+def ovirt_engine_copy_volume(
+    storage_domain: Any, disk: Any, source_volume_id: str, request_id: str, resuming: bool, services: Any
+) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.copy_volume(storage_domain, disk, source_volume_id, request_id, resuming) if operations else None
+
+
+@hookimpl
 def ovirt_engine_delete_volume(
     storage_domain: Any, volume_id: str, request_id: str, services: Any
 ) -> dict[str, str] | None:

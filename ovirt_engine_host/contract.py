@@ -85,7 +85,7 @@ NAMING_CONVENTION = {
 SQLite and PostgreSQL alike."""
 
 OPERATION_KINDS = ("create_disk", "delete_disk", "extend_disk", "create_snapshot", "delete_snapshot", "clone_disk",
-                   "clone_volume", "delete_volume")  # fmt: skip
+                   "clone_volume", "copy_volume", "delete_volume")  # fmt: skip
 """The values of :attr:`OperationHandle.kind`: the name of the hook that started the operation,
 without the ``ovirt_engine_`` prefix."""
 
@@ -796,6 +796,39 @@ def ovirt_engine_clone_volume(
     **When**: for each disk of a new template (``POST /templates``: a volume made from the VM
     disk's active volume) and of a VM made from a template (``POST /vms`` with a ``template``:
     a volume made from the template disk's).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_copy_volume(
+    storage_domain: StorageDomainView,
+    disk: DiskView,
+    source_volume_id: str,
+    request_id: str,
+    resuming: bool,
+    services: PluginServices,
+) -> OperationHandle | None:
+    """Start an independent copy of a volume of the domain: the same bytes, and nothing that ties
+    it to the source afterwards (on RBD: no parent image). Done only once it is independent.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The new disk as planned (its ``id`` is ``request_id``); reads ``id``, ``name``,
+        ``description``, ``provisioned_size``, ``volume_type``.
+    :param source_volume_id: The backend volume to copy.
+    :param request_id: The idempotency key: tag the new volume with it.
+    :param resuming: ``True`` when the engine may have asked before: look the volume up first.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: An :class:`OperationHandle` with ``"kind": "copy_volume"``, ``backend_id`` the new
+        volume's id and ``request_id`` ``request_id``.
+
+    **When**: for each disk of a VM made from a template as a clone (``POST /vms`` with a
+    ``template`` and ``<disks><clone>true</clone></disks>``) and of a VM's clone
+    (``POST /vms/{id}/clone``).
 
     .. versionadded:: 0.3
     """

@@ -125,6 +125,15 @@ class EngineHooks:
         )  # fmt: skip
         return cast("OperationHandle | None", handle)
 
+    def copy_volume(
+        self, storage_domain: StorageDomainView, disk: DiskView, source_volume_id: str, request_id: str, resuming: bool
+    ) -> OperationHandle | None:
+        handle = self._storage(
+            "copy_volume", storage_domain=storage_domain, disk=disk, source_volume_id=source_volume_id,
+            request_id=request_id, resuming=resuming,
+        )  # fmt: skip
+        return cast("OperationHandle | None", handle)
+
     def delete_volume(
         self, storage_domain: StorageDomainView, volume_id: str, request_id: str
     ) -> OperationHandle | None:

@@ -1,8 +1,9 @@
 """The main job's walk through a template, checked on the data: a pattern written into a VM's
 disk (python rbd, as client.cinder), a template made from the VM (its disk a copy reading the
 pattern), a VM made from the template (its disk a thin RBD child of the template's image, shown
-by ``rbd info``), a write to the thin disk that leaves the template's image alone, a template
-removal refused while that VM exists, and the clean-up: the VM, the template, the source VM,
+by ``rbd info``), a write to the thin disk that leaves the template's image alone, a clone made
+from the template (an independent image: no RBD parent), a template removal refused while those
+VMs exist, and the clean-up: the VMs, the template, the source VM,
 after which none of the walk's RBD images is left. Run by ``tools/main-job`` with the engine up.
 
     .venv/bin/python tools/walk_template.py URL PASSWORD
@@ -66,15 +67,29 @@ def main() -> None:
               f"the template still {image_io(copy['id']).rstrip(b'.')!r}")  # fmt: skip
         if image_io(copy["id"]).rstrip(b".") != b"golden image":
             sys.exit("a write to the thin disk reached the template")
+        clone = walk.call("POST", "/vms", 201, json={"name": f"main-job-clone-{stamp}", "cluster": cluster,
+                                                     "template": {"id": made["template"]},
+                                                     "disks": {"clone": True}}).json()  # fmt: skip
+        made["clone"] = clone["id"]
+        (clone_disk,) = walk.call("GET", f"/vms/{clone['id']}/disks", 200).json()
+        volumes.append(clone_disk["id"])
+        walk.watch(clone_disk["id"], "ok")
+        print(f"$ POST /api/vms with the template and <disks><clone>true: disk {clone_disk['id']}, an "
+              f"independent copy reading {image_io(clone_disk['id']).rstrip(b'.')!r}; its RBD parent: "
+              f"{parent_of(clone_disk['id'])}")  # fmt: skip
+        print(rbd_image(clone_disk["id"]))
+        if parent_of(clone_disk["id"]) != "none":
+            sys.exit("the clone still has an RBD parent")
         refused = walk.call("DELETE", f"/templates/{made['template']}", 409).json()
         print(f"  removing the template while the VM exists: 409 {refused['message']!r}")
     finally:
-        if "vm" in made:
-            walk.call("DELETE", f"/vms/{made['vm']}", 204)
+        for vm_id in (made.get("vm"), made.get("clone")):
+            if vm_id:
+                walk.call("DELETE", f"/vms/{vm_id}", 204)
         if "template" in made:
             walk.call("DELETE", f"/templates/{made['template']}", 204)
         walk.call("DELETE", f"/vms/{source['id']}", 204)
-        print("  thin VM, template and source VM removed, with their disks")
+        print("  thin VM, clone, template and source VM removed, with their disks")
     left = ceph_objects(volumes)
     print("  Ceph after the removals: " + ("; ".join(left) or "nothing"))
     if left:

@@ -70,3 +70,17 @@ def detach(connection: CinderConnection, attachment_id: str) -> bool:
     except cinder_exceptions.NotFound:
         return False
     return True
+
+
+@boundary
+def connection_data(connection: CinderConnection, volume_id: str, connector: dict[str, Any]) -> dict[str, Any]:
+    """The driver's connection data for a volume (``data``: for RBD the pool/image, monitors and
+    cephx user), without attaching it: Cinder's ``os-initialize_connection``, then
+    ``os-terminate_connection``; the volume's status never changes. For the plugin's own use
+    (an independent copy), not for a host."""
+    info = connection.client.volumes.initialize_connection(volume_id, connector)
+    try:
+        data = dict((info or {}).get("data") or {})
+    finally:
+        connection.client.volumes.terminate_connection(volume_id, connector)
+    return {k: v for k, v in data.items() if k not in SECRET_KEYS}

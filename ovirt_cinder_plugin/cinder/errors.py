@@ -112,3 +112,13 @@ class SnapshotInUse(CinderRefused):
 
     template = "Cinder refused to delete snapshot {snapshot_id}: {cause}"
     status = 409
+
+
+class SecretMissing(CinderError):
+    """Cinder names a libvirt secret the provider holds no authentication key for."""
+
+    status = 409
+    template = (
+        "the volume's connection needs the libvirt secret {uuid} (Cinder's rbd_secret_uuid): add an "
+        "authentication key with that uuid to the OpenStack volume provider {provider}"
+    )

@@ -35,7 +35,7 @@ REQUEST_ID_KEY = "ovirt_request_id"
 DOMAIN_KEY = "ovirt_storage_domain"
 
 OPERATION_KINDS = frozenset(
-    {"create_disk", "delete_disk", "extend_disk", "clone_disk", "clone_volume", "delete_volume"}
+    {"create_disk", "delete_disk", "extend_disk", "clone_disk", "clone_volume", "copy_volume", "delete_volume"}
 )
 DELETE_KINDS = frozenset({"delete_disk", "delete_volume"})
 # A volume in these statuses is usable: the create or extend that was asked for is over.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ovirt_cinder_plugin.cinder import snapshots, volumes
+from ovirt_cinder_plugin import rbd_images
+from ovirt_cinder_plugin.cinder import attachments, snapshots, volumes
 from ovirt_cinder_plugin.cinder.connection import CinderConnection
-from ovirt_cinder_plugin.cinder.errors import CinderError
+from ovirt_cinder_plugin.cinder.errors import CinderError, SecretMissing
 from ovirt_cinder_plugin.db.models import Provider
 from ovirt_cinder_plugin.services.providers import ProviderService
 from ovirt_cinder_plugin.services.quota_ledger import QuotaLedger
@@ -113,6 +114,28 @@ class DiskOperations:
         )
         return {"backend_id": volume_id, "kind": "clone_volume", "request_id": request_id}
 
+    def copy_volume(
+        self, storage_domain: Any, disk: Any, source_volume_id: str, request_id: str, resuming: bool
+    ) -> dict[str, str]:
+        """An independent copy: Cinder's clone of the volume, flattened once it is available
+        (:meth:`poll` reports it done only then)."""
+        handle = self.clone_volume(storage_domain, disk, source_volume_id, request_id, resuming)
+        return {**handle, "kind": "copy_volume"}
+
+    def make_independent(self, storage_domain: Any, volume_id: str) -> None:
+        """Flatten the volume's RBD image with the provider's cephx key (``rbd_images``)."""
+        connection = self.connection(storage_domain)
+        data = attachments.connection_data(
+            connection, volume_id, attachments.connector_for("ovirt-engine", "127.0.0.1")
+        )
+        with self.providers.session() as session:
+            provider = session.get(Provider, storage_domain.backend_ref or "")
+            keys = [k for k in (provider.keys if provider else []) if k.uuid == data.get("secret_uuid")]
+            key = self.providers.services.secret_box.decrypt(keys[0].value_encrypted) if keys else None
+        if data.get("auth_enabled") and key is None:
+            raise SecretMissing(uuid=str(data.get("secret_uuid")), provider=storage_domain.backend_ref)
+        rbd_images.flatten(data, key)
+
     def delete_volume(self, storage_domain: Any, volume_id: str, request_id: str) -> dict[str, str]:
         volumes.delete_volume(self.connection(storage_domain), volume_id)
         return {"backend_id": volume_id, "kind": "delete_volume", "request_id": request_id}
@@ -128,6 +151,12 @@ class DiskOperations:
                     positions, states(connection, storage_domain.id, [operations[i] for i in positions]), strict=True
                 ):
                     answers[position] = state
+        for operation, answer in zip(operations, answers, strict=True):
+            if operation["kind"] == "copy_volume" and answer is not None and answer["state"] == "done":
+                try:  # an independent copy is done once it no longer depends on its source
+                    self.make_independent(storage_domain, str(operation["backend_id"]))
+                except (CinderError, rbd_images.FlattenFailed) as error:
+                    answer.update(state="failed", reason=str(error))
         return [answer for answer in answers if answer is not None]
 
     def check_quota(self, storage_domain: Any, request: Any) -> dict[str, Any]:

@@ -15,21 +15,11 @@ from typing import Any
 from sqlalchemy import select
 
 from ovirt_cinder_plugin.cinder import attachments
-from ovirt_cinder_plugin.cinder.errors import CinderError
+from ovirt_cinder_plugin.cinder.errors import SecretMissing
 from ovirt_cinder_plugin.db.models import Provider
 from ovirt_cinder_plugin.services.disks import DiskOperations
 
 USAGE_PREFIX = "ovirt"
-
-
-class SecretMissing(CinderError):
-    """Cinder names a libvirt secret the provider holds no authentication key for."""
-
-    status = 409
-    template = (
-        "the volume's connection needs the libvirt secret {uuid} (Cinder's rbd_secret_uuid): add an "
-        "authentication key with that uuid to the OpenStack volume provider {provider}"
-    )
 
 
 def usage_name(provider_id: str, key_uuid: str) -> str:

@@ -217,8 +217,10 @@ class CommandCoordinator:
 
     def _poll(self, domain: StorageDomain, commands: list[Command]) -> list[OperationStatus]:
         handles: list[OperationHandle] = [
-            {"backend_id": c.backend_id or "", "kind": c.kind, "request_id": c.request_id} for c in commands
-        ]
+            {"backend_id": c.backend_id or "", "kind": self.registry.operation(c.kind).hook_kind(c),
+             "request_id": c.request_id}
+            for c in commands
+        ]  # fmt: skip
         self.stats.poll_calls += 1
         self.stats.operations_polled += len(handles)
         statuses = self.hooks.poll_operations(domain, handles)

@@ -79,11 +79,13 @@ class CreateDisk(DiskOperation):
     ) -> Any:
         """A new volume; or a volume made from a disk snapshot (``source_snapshot`` in the
         payload: a VM cloned from a snapshot), or from another volume (``source_volume``: a
-        template's disk, a VM's disk made from a template's)."""
+        template's disk, a VM's disk made from a template's), thin or, ``independent``, a copy
+        that keeps nothing of its source (a clone)."""
         planned = self.planned_disk(command)
         payload = payload_of(command)
         if payload.get("source_volume"):
-            return hooks.clone_volume(domain, planned, payload["source_volume"], command.request_id, resuming)
+            start = hooks.copy_volume if payload.get("independent") else hooks.clone_volume
+            return start(domain, planned, payload["source_volume"], command.request_id, resuming)
         source = payload.get("source_snapshot")
         if source:
             part = session.get(DiskSnapshot, source)
@@ -91,6 +93,12 @@ class CreateDisk(DiskOperation):
                 raise LookupError(f"the disk snapshot {source} to clone from is gone")
             return hooks.clone_disk(domain, planned, part, command.request_id, resuming)
         return hooks.create_disk(domain, planned, resuming)
+
+    def hook_kind(self, command: Command) -> str:
+        payload = payload_of(command)
+        if payload.get("source_volume"):
+            return "copy_volume" if payload.get("independent") else "clone_volume"
+        return "clone_disk" if payload.get("source_snapshot") else self.kind
 
     def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
         disk = self.planned_disk(command)

@@ -47,6 +47,12 @@ class Operation:
         """Call the plugin's start hook (``resuming``: it may have started already; find it)."""
         raise NotImplementedError
 
+    def hook_kind(self, command: Command) -> str:
+        """The kind of the hook that started the command, as the plugin's handle named it (the
+        poll asks about it by that name): the command's own kind, unless one kind of command
+        starts through several hooks."""
+        return self.kind
+
     def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
         """The backend took the operation (its handle is recorded with the command)."""
 

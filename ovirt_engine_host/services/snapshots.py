@@ -31,6 +31,7 @@ from ovirt_engine_host.db.models import Disk, DiskSnapshot, Job, Snapshot, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import reference_value
 from ovirt_engine_host.services.disks import DiskService, QuotaRequest
+from ovirt_engine_host.services.vm_copies import VmCopies
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
 
@@ -209,13 +210,7 @@ class SnapshotService:
             interfaces = {a.disk_id: (a.interface, a.bootable) for a in source.attachments}
             parts = [p for p in snapshot.disks if p.backend_id and p.status == "ok"]
             disks = [_disk(session, p.disk_id) for p in parts]
-            groups: dict[tuple[str, str | None], list[Disk]] = {}
-            for disk in disks:
-                groups.setdefault((disk.storage_domain_id, disk.volume_type), []).append(disk)
-            for (domain_id, volume_type), members in groups.items():
-                domain = DiskService.storage_domain(session, {"id": domain_id})
-                size = max(d.provisioned_size for d in members)
-                DiskService(self.state).check_quota(domain, QuotaRequest("create", size, volume_type, len(members)))
+            VmCopies(self.state).check_quota(session, disks)
             specs = [
                 (
                     {"alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,

@@ -24,8 +24,7 @@ from ovirt_engine_host.commands.jobs import start_job
 from ovirt_engine_host.db.models import Disk, Job, Snapshot, Template, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import resolve
-from ovirt_engine_host.services.disks import DiskService, QuotaRequest
-from ovirt_engine_host.services.vms import VmService
+from ovirt_engine_host.services.vm_copies import SourceDisk, VmCopies
 from ovirt_engine_host.state import EngineState
 
 
@@ -58,7 +57,7 @@ class TemplateService:
             for disk in disks:
                 if disk.status != "ok":
                     raise Refused(409, f"vm: disk {disk.alias} ({disk.id}) is {disk.status}, not ok")
-            self._check_quota(session, disks)
+            VmCopies(self.state).check_quota(session, disks)
             template = Template(
                 name=data["name"], description=data.get("description", ""), data_center_id=vm.data_center_id,
                 memory=vm.memory, cpus=vm.cpus, source_vm_id=vm.id, owner_id=owner_id, status="locked",
@@ -107,33 +106,22 @@ class TemplateService:
         with self.state.session_factory() as session:
             return self.get(session, template_id)
 
-    def make_vm(self, data: dict[str, Any], reference: Mapping[str, Any], owner_id: str | None) -> Vm:
-        """A new VM (down) whose disks are thin volumes made from the template's (on RBD each an
-        RBD child of the template disk's image), with the interfaces and boot flags they had."""
+    def make_vm(
+        self, data: dict[str, Any], reference: Mapping[str, Any], owner_id: str | None, clone: bool = False
+    ) -> Vm:
+        """A new VM (down) whose disks are made from the template's: thin (on RBD each an RBD
+        child of the template disk's image) or, ``clone``, independent copies (no parent)."""
+        copies = VmCopies(self.state)
         with self.state.session_factory() as session:
             template: Template = resolve(session, "template", reference, "template")
             if template.status != "ok":
                 raise Refused(409, f"template: {template.name} is {template.status}, not ok")
             disks = self.disks(session, template)
-            self._check_quota(session, disks)
-            specs = [
-                (
-                    {"alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,
-                     "format": disk.format, "sparse": disk.sparse, "bootable": disk.bootable, "shareable": False,
-                     "interface": disk.interface, "volume_type": disk.volume_type,
-                     "source_volume": disk.active_volume_id},
-                    disk.storage_domain_id, disk.interface, disk.bootable,
-                )
-                for disk in disks
-            ]  # fmt: skip
+            copies.check_quota(session, disks)
+            sources = [SourceDisk(d, d.interface, d.bootable) for d in disks]
             template_id = template.id
-        vms = VmService(self.state)
-        vm = vms.add({**data, "template_id": template_id, "owner_id": owner_id})
-        for spec, domain_id, interface, bootable in specs:
-            new = DiskService(self.state).add(spec, {"id": domain_id}, owner_id)
-            vms.attach(vm.id, new.id, interface, bootable, True)
-        with self.state.session_factory() as session:
-            return VmService.get(session, vm.id)
+        based = {} if clone else {"template_id": template_id}  # a clone keeps nothing of the template
+        return copies.make({**data, **based, "owner_id": owner_id}, sources, independent=clone)
 
     # -- removing -------------------------------------------------------------------------
     def remove(self, template_id: str, wait: bool, owner_id: str | None) -> Job | None:
@@ -167,12 +155,3 @@ class TemplateService:
         in_preview = session.scalar(select(Snapshot.id).where(Snapshot.vm_id == vm.id, Snapshot.type == "preview"))
         if in_preview is not None:
             raise Refused(409, f"vm: VM {vm.name} is in a snapshot preview: commit or undo it first")
-
-    def _check_quota(self, session: Session, disks: list[Disk]) -> None:
-        groups: dict[tuple[str, str | None], list[Disk]] = {}
-        for disk in disks:
-            groups.setdefault((disk.storage_domain_id, disk.volume_type), []).append(disk)
-        for (domain_id, volume_type), members in groups.items():
-            domain = DiskService.storage_domain(session, {"id": domain_id})
-            size = max(d.provisioned_size for d in members)
-            DiskService(self.state).check_quota(domain, QuotaRequest("create", size, volume_type, len(members)))

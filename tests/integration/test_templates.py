@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.ceph import image_parent, open_pool
+from tests.ceph import cephx_key, image_parent, open_pool
 from tests.engine import Engine, assert_valid_xml
 from tests.integration.test_snapshot_dependencies import settled
 from tests.integration.test_snapshots import XML, pattern, read, vm_with_disks, write
@@ -104,3 +104,56 @@ def test_bad_template_requests_are_refused_and_write_nothing(engine: Engine, sta
     assert engine.request("GET", "/api/templates").json == []
     assert [v["name"] for v in engine.request("GET", "/api/vms").json] == ["snap-vm"]
     assert settled(cinder, domain_id) == before
+
+
+def wait_for_disks_ok(engine: Engine, disks: list[dict[str, Any]], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while any(engine.request("GET", f"/api/disks/{d['id']}").json["status"]["state"] != "ok" for d in disks):
+        assert time.monotonic() < deadline, "the disks stay locked"
+        time.sleep(0.2)
+
+
+def test_clones_are_independent_copies_with_no_rbd_parent(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    (provider,) = engine.request("GET", "/api/openstackvolumeproviders").json
+    key = {"uuid": stack.env["OVIRT_STACK_RBD_SECRET_UUID"], "usage_type": "ceph", "value": cephx_key(stack)}
+    assert engine.request("POST", f"{provider['href']}/authenticationkeys", json=key).status_code == 201
+    for disk in disks:
+        write(stack, disk["id"], pattern("source", disk))
+    added = engine.request("POST", "/api/templates", json={"name": "base", "vm": {"name": vm["name"]}})
+    assert added.status_code == 201, added.json
+    wait_for_template(engine, added.json["id"], "ok")
+    cluster = {"data_center": {"id": engine.data_center_id}}
+    body = ("<vm><name>cloned-from-base</name><cluster><data_center id='" + engine.data_center_id + "'/></cluster>"
+            "<template><name>base</name></template><disks><clone>true</clone></disks></vm>")  # fmt: skip
+    made = engine.request("POST", "/api/vms", data=body, headers={**XML, "Content-Type": "application/xml"})
+    assert made.status_code == 201, made.data
+    made_id = str(assert_valid_xml(made.data).get("id"))
+    from_template = engine.request("GET", f"/api/vms/{made_id}/disks").json
+    clone_action = "<action><vm><name>clone-of-snap-vm</name></vm></action>"
+    cloned = engine.request("POST", f"/api/vms/{vm['id']}/clone", data=clone_action,
+                            headers={**XML, "Content-Type": "application/xml"})  # fmt: skip
+    assert cloned.status_code == 200, cloned.data
+    assert assert_valid_xml(cloned.data).findtext("status/state") == "complete"
+    (clone_vm,) = [v for v in engine.request("GET", "/api/vms").json if v["name"] == "clone-of-snap-vm"]
+    of_vm = engine.request("GET", f"/api/vms/{clone_vm['id']}/disks").json
+    assert sorted(d["alias"] for d in of_vm) == sorted(d["alias"] for d in disks)
+    wait_for_disks_ok(engine, [*from_template, *of_vm])
+    by_alias = {d["alias"]: d for d in disks}
+    for disk in disks:
+        write(stack, disk["id"], pattern("after the clones", disk))  # reaches none of the copies
+    with open_pool(stack) as ioctx:
+        for copy in [*from_template, *of_vm]:
+            assert image_parent(ioctx, f"volume-{copy['id']}") is None  # independent: no parent
+            assert read(stack, copy["id"], 64) == pattern("source", by_alias[copy["alias"]])
+    refused = engine.request("POST", "/api/vms", json={"name": "x", "cluster": cluster, "disks": {"clone": True}})
+    assert refused.status_code == 422
+    taken = engine.request("POST", f"/api/vms/{vm['id']}/clone", json={"vm": {"name": "clone-of-snap-vm"}})
+    assert taken.status_code == 409
+    assert "template" not in engine.request("GET", f"/api/vms/{made_id}").json  # a clone keeps nothing of it
+    assert engine.request("DELETE", f"/api/templates/{added.json['id']}").status_code == 204  # the clones stay
+    for copy in from_template:
+        assert read(stack, copy["id"], 64) == pattern("source", by_alias[copy["alias"]])
+    for vm_id in (made_id, clone_vm["id"]):
+        assert engine.request("DELETE", f"/api/vms/{vm_id}").status_code == 204
+    assert set(settled(cinder, domain_id)[0]) == {d["id"] for d in disks}

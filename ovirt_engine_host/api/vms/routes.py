@@ -19,6 +19,7 @@ from ovirt_engine_host.api.disks.routes import add_disk, owner_id, split_matrix,
 from ovirt_engine_host.api.jobs.schemas import JobSchema
 from ovirt_engine_host.api.vms.schemas import (
     AttachedDisk,
+    VmCloneSchema,
     VmDiskAttachSchema,
     VmDiskSchema,
     VmRemovalArgs,
@@ -31,6 +32,7 @@ from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.services.snapshots import SnapshotService
 from ovirt_engine_host.services.templates import TemplateService
+from ovirt_engine_host.services.vm_copies import VmCopies
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -74,8 +76,11 @@ class VmViews(MethodView):
             raise Refused(422, "template: a VM is made from a template or from a snapshot, not both")
         if snapshots:  # a clone of another VM's snapshot: new volumes made from it
             return SnapshotService(engine_state()).clone_vm({**data, "owner_id": owner_id()}, snapshots["snapshot"][0])
-        if template:  # thin volumes made from the template's
-            return TemplateService(engine_state()).make_vm(data, template, owner_id())
+        clone = bool((data.pop("disks", None) or {}).get("clone"))
+        if template:  # volumes made from the template's: thin, or independent copies
+            return TemplateService(engine_state()).make_vm(data, template, owner_id(), clone)
+        if clone:
+            raise Refused(422, "disks.clone: copies are made of a template's disks: give the template")
         return service().add({**data, "owner_id": owner_id()})
 
 
@@ -103,6 +108,20 @@ class VmByIdViews(MethodView):
             return None
         document = JobSchema().dump(job)
         return represent("job", document, 202, {"Location": document["href"]})
+
+
+@blp.route("/<string:vm_id>/clone")
+class VmCloneView(MethodView):
+    @blp.action("create", "vm")
+    @blp.arguments(VmCloneSchema)
+    @blp.response(200, VmCloneSchema)
+    @blp.alt_response(409, description="The VM is not down or image_locked, a disk is not ok, or the name is taken")
+    def post(self, data: dict[str, Any], vm_id: str) -> Any:
+        """Clone a VM that is down: a new VM with an independent copy of every disk"""
+        with db_session() as session:
+            require_visible(session, "vm", {"id": VmService.get(session, vm_id).id}, "vm")
+        VmCopies(engine_state()).clone(vm_id, data["vm"]["name"], owner_id())
+        return completed()
 
 
 @blp.route("/<string:vm_id>/start")

@@ -34,6 +34,24 @@ class SnapshotReferences(ma.Schema):
     snapshot = ma.fields.List(ma.fields.Nested(Reference), required=True, validate=ma.validate.Length(equal=1))
 
 
+class CloneOption(ma.Schema):
+    clone = ma.fields.Boolean(load_default=False)
+
+
+class VmCloneSchema(ma.Schema):
+    """``POST /api/vms/{id}/clone``: ``<action><vm><name/></vm></action>``."""
+
+    xml_element = "action"
+
+    vm = ma.fields.Nested(lambda: NamedVm(), required=True)
+    asynchronous = ma.fields.Boolean(data_key="async")
+    status = ma.fields.Dict(dump_only=True)
+
+
+class NamedVm(ma.Schema):
+    name = name_field(255, required=True)
+
+
 class VmSchema(ResourceSchema, DropsEmpty):
     xml_element = "vm"
     xml_collection = "vms"
@@ -53,6 +71,8 @@ class VmSchema(ResourceSchema, DropsEmpty):
     stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
     # a VM cloned from a snapshot: <snapshots><snapshot id="…"/></snapshots>
     snapshots = ma.fields.Nested(SnapshotReferences, load_only=True)
+    # with a template: <disks><clone>true</clone></disks> makes independent copies, not thin ones
+    disks = ma.fields.Nested(CloneOption, load_only=True)
     # a VM made from a template: <template id|name/> (its disks thin children of the template's)
     template = ma.fields.Method("template_dump", deserialize="template_load", metadata={OPENAPI_SCHEMA: Reference})
 

@@ -1,0 +1,86 @@
+"""VMs made from other disks' volumes: from a template (thin, or ``clone``: independent copies)
+and as a clone of a VM that is down (independent copies of each disk). Each new disk is added as
+any disk is (a ``create_disk`` command; ``source_volume`` in its payload, ``independent`` for a
+copy that keeps nothing of its source) and attached with the interface and boot flag the source
+had. The VM exists at once, down; its disks are ``locked`` until their volumes are ``ok``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ovirt_engine_host.db.models import Disk, Vm
+from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.services.disks import DiskService, QuotaRequest
+from ovirt_engine_host.services.vms import VmService
+from ovirt_engine_host.state import EngineState
+
+
+@dataclass(frozen=True)
+class SourceDisk:
+    """A disk to copy, and how the new VM attaches its copy."""
+
+    disk: Disk
+    interface: str
+    bootable: bool
+
+
+class VmCopies:
+    def __init__(self, state: EngineState) -> None:
+        self.state = state
+
+    def check_quota(self, session: Session, disks: list[Disk]) -> None:
+        """Cinder's quota for the new volumes, per storage domain and volume type (each group at
+        its largest disk's size: never less than it needs), before anything is written."""
+        groups: dict[tuple[str, str | None], list[Disk]] = {}
+        for disk in disks:
+            groups.setdefault((disk.storage_domain_id, disk.volume_type), []).append(disk)
+        for (domain_id, volume_type), members in groups.items():
+            domain = DiskService.storage_domain(session, {"id": domain_id})
+            size = max(d.provisioned_size for d in members)
+            DiskService(self.state).check_quota(domain, QuotaRequest("create", size, volume_type, len(members)))
+
+    def make(self, data: dict[str, Any], sources: list[SourceDisk], independent: bool) -> Vm:
+        """The new VM (``data`` as for ``VmService.add``), with a copy of each source disk."""
+        specs = [
+            (
+                {"alias": s.disk.alias, "description": s.disk.description, "provisioned_size": s.disk.provisioned_size,
+                 "format": s.disk.format, "sparse": s.disk.sparse, "bootable": s.bootable, "shareable": False,
+                 "interface": s.interface, "volume_type": s.disk.volume_type,
+                 "source_volume": s.disk.active_volume_id, "independent": independent},
+                s.disk.storage_domain_id, s.interface, s.bootable,
+            )
+            for s in sources
+        ]  # fmt: skip
+        vms = VmService(self.state)
+        vm = vms.add(data)
+        for spec, domain_id, interface, bootable in specs:
+            new = DiskService(self.state).add(spec, {"id": domain_id}, data.get("owner_id"))
+            vms.attach(vm.id, new.id, interface, bootable, True)
+        with self.state.session_factory() as session:
+            return VmService.get(session, vm.id)
+
+    def clone(self, vm_id: str, name: str, owner_id: str | None) -> Vm:
+        """oVirt's "Clone VM": a new VM named ``name``, down, with an independent copy of every
+        disk of the source, which must be down and not image_locked."""
+        with self.state.session_factory() as session:
+            source = VmService.get(session, vm_id)
+            if source.status != "down":
+                raise Refused(409, f"VM {source.name} is {source.status}: a clone needs the VM down")
+            if source.locked_by_job_id is not None:
+                raise Refused(409, f"VM {source.name} is image_locked by an operation in progress")
+            if session.scalar(select(Vm.id).where(Vm.name == name)) is not None:
+                raise Refused(409, f"vm.name: a VM named {name!r} exists")
+            attachments = {a.disk_id: a for a in source.attachments}
+            disks = list(session.scalars(select(Disk).where(Disk.id.in_(attachments)).order_by(Disk.alias)))
+            for disk in disks:
+                if disk.status != "ok":
+                    raise Refused(409, f"disk {disk.alias} ({disk.id}) is {disk.status}, not ok")
+            self.check_quota(session, disks)
+            sources = [SourceDisk(d, attachments[d.id].interface, attachments[d.id].bootable) for d in disks]
+            data = {"name": name, "description": source.description, "memory": source.memory, "cpus": source.cpus,
+                    "data_center": {"id": source.data_center_id}, "owner_id": owner_id}  # fmt: skip
+        return self.make(data, sources, independent=True)
