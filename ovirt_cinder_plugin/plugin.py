@@ -115,6 +115,18 @@ def ovirt_engine_copy_volume(
 
 
 @hookimpl
+def ovirt_engine_list_volumes(storage_domain: Any, services: Any) -> list[dict[str, Any]] | None:
+    operations = _disks(storage_domain, services)
+    return operations.list_volumes(storage_domain) if operations else None
+
+
+@hookimpl
+def ovirt_engine_register_volume(storage_domain: Any, volume_id: str, services: Any) -> dict[str, Any] | None:
+    operations = _disks(storage_domain, services)
+    return operations.register_volume(storage_domain, volume_id) if operations else None
+
+
+@hookimpl
 def ovirt_engine_delete_volume(
     storage_domain: Any, volume_id: str, request_id: str, services: Any
 ) -> dict[str, str] | None:

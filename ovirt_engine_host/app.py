@@ -26,6 +26,7 @@ from ovirt_engine_host.api.root import routes as root
 from ovirt_engine_host.api.snapshots import routes as snapshots
 from ovirt_engine_host.api.storagedomains import routes as storagedomains
 from ovirt_engine_host.api.templates import routes as templates
+from ovirt_engine_host.api.unregistered import routes as unregistered
 from ovirt_engine_host.api.users import routes as users
 from ovirt_engine_host.api.vms import routes as vms
 from ovirt_engine_host.commands import collection
@@ -54,6 +55,7 @@ ENGINE_BLUEPRINTS = (
     vms.blp,
     snapshots.blp,
     templates.blp,
+    unregistered.blp,
     users.blp,
 )
 AUTH_CACHE_SECONDS = 30.0

@@ -354,6 +354,11 @@ class PluginServices(Protocol):
         """``disks_on_storage_domain(storage_domain_id)`` -> how many engine disks live there.
         A plugin refuses to drop a domain that still holds disks unless forced."""
 
+    @property
+    def engine_id(self) -> str:
+        """This engine installation's id (made once, at ``db upgrade``): a plugin tags what it
+        creates in its backend with it, so that no other engine offers it for registration."""
+
     def extension(self, name: str, build: Callable[[], Any]) -> Any:
         """The plugin's own state for this application, registered under ``name`` (built by
         ``build`` on first use, once): where a plugin keeps what it holds per application,
@@ -367,6 +372,27 @@ class PluginServices(Protocol):
 # ---------------------------------------------------------------------------------------------
 # What a plugin returns (plain dicts with these keys)
 # ---------------------------------------------------------------------------------------------
+
+
+class BackendVolume(TypedDict):
+    """A volume as the backend holds it, for the engine to offer it for registration."""
+
+    id: str
+    name: str
+    description: str
+    size: int
+    """Bytes."""
+    volume_type: str | None
+    created: str | None
+    """ISO 8601, the backend's."""
+    status: str
+    """The backend's own word (Cinder's ``available``, ``in-use``, ``error``…)."""
+    attached: bool
+    """In use by something (attached to a host or an instance)."""
+    engine_id: str | None
+    """The engine installation that tagged it (:attr:`PluginServices.engine_id`), if any."""
+    request_id: str | None
+    """The engine request that created it, if an engine made it."""
 
 
 class OperationHandle(TypedDict):
@@ -829,6 +855,50 @@ def ovirt_engine_copy_volume(
     **When**: for each disk of a VM made from a template as a clone (``POST /vms`` with a
     ``template`` and ``<disks><clone>true</clone></disks>``) and of a VM's clone
     (``POST /vms/{id}/clone``).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_list_volumes(
+    storage_domain: StorageDomainView, services: PluginServices
+) -> list[BackendVolume] | None:
+    """Every volume the domain's backend holds for it (for Cinder: the provider's project), in
+    one backend request, whoever made them; the engine decides which it offers for registration.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: A list of :class:`BackendVolume`.
+
+    **When**: ``GET /storagedomains/{id}/disks;unregistered`` (or ``?unregistered=true``) and
+    before a registration.
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_register_volume(
+    storage_domain: StorageDomainView, volume_id: str, services: PluginServices
+) -> BackendVolume | None:
+    """Claim a volume the engine will now know as a disk: tag it in the backend as this
+    engine's (:attr:`PluginServices.engine_id`) and the domain's, without touching its data.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult. A volume that is gone raises with ``status``
+    404.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param volume_id: The backend volume.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: The volume as a :class:`BackendVolume`, as it is now.
+
+    **When**: ``POST /storagedomains/{id}/disks;unregistered`` with ``<disk id="…"/>`` and
+    ``POST /storagedomains/{id}/disks/{disk_id}/register``, once the engine checked the volume.
 
     .. versionadded:: 0.3
     """

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ovirt_engine_host import references
 from ovirt_engine_host.contract import StorageDomainView
-from ovirt_engine_host.db.models import DataCenter, Disk, StorageDomain
+from ovirt_engine_host.db.models import DataCenter, Disk, EngineIdentity, StorageDomain
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.security import SecretBox
 
@@ -90,6 +90,7 @@ class EngineServices:
     secret_listeners: list[Callable[[str], None]] = field(default_factory=list)
     _extensions: dict[str, Any] = field(default_factory=dict)
     _extensions_lock: threading.Lock = field(default_factory=threading.Lock)
+    _identity: dict[str, str] = field(default_factory=dict)
 
     def extension(self, name: str, build: Callable[[], Any]) -> Any:
         """A plugin's state for this application (the contract's ``PluginServices.extension``)."""
@@ -97,6 +98,18 @@ class EngineServices:
             if name not in self._extensions:
                 self._extensions[name] = build()
             return self._extensions[name]
+
+    @property
+    def engine_id(self) -> str:
+        """This installation's id (the contract's ``PluginServices.engine_id``), read once."""
+        with self._extensions_lock:
+            if "engine_id" not in self._identity:
+                with self.session_factory() as session:
+                    found = session.scalar(select(EngineIdentity.id).limit(1))
+                if found is None:
+                    raise LookupError("the engine database has no identity: run `db upgrade`")
+                self._identity["engine_id"] = found
+            return self._identity["engine_id"]
 
     def host_secrets_changed(self, data_center_id: str) -> None:
         """A plugin's keys changed: the engine registers them on the data center's active hosts

@@ -11,6 +11,7 @@ from sqlalchemy import MetaData
 
 from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, contract, default_permissions
 from ovirt_engine_host.contract import (
+    BackendVolume,
     ConnectionInfo,
     DataCenterView,
     DiskView,
@@ -133,6 +134,13 @@ class EngineHooks:
             request_id=request_id, resuming=resuming,
         )  # fmt: skip
         return cast("OperationHandle | None", handle)
+
+    def list_volumes(self, storage_domain: StorageDomainView) -> list[BackendVolume] | None:
+        return cast("list[BackendVolume] | None", self._storage("list_volumes", storage_domain=storage_domain))
+
+    def register_volume(self, storage_domain: StorageDomainView, volume_id: str) -> BackendVolume | None:
+        found = self._storage("register_volume", storage_domain=storage_domain, volume_id=volume_id)
+        return cast("BackendVolume | None", found)
 
     def delete_volume(
         self, storage_domain: StorageDomainView, volume_id: str, request_id: str

@@ -18,7 +18,7 @@ from cinderclient import exceptions as cinder_exceptions
 from ovirt_cinder_plugin.cinder.calls import boundary
 from ovirt_cinder_plugin.cinder.credentials import CinderConnection
 from ovirt_cinder_plugin.cinder.errors import SnapshotInUse
-from ovirt_cinder_plugin.cinder.volumes import DOMAIN_KEY, GIB, REQUEST_ID_KEY
+from ovirt_cinder_plugin.cinder.volumes import DOMAIN_KEY, GIB, REQUEST_ID_KEY, tags
 
 LOG = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ def create_snapshot(
     name: str,
     description: str,
     resuming: bool = True,
+    engine_id: str | None = None,
 ) -> str:
     """Start a snapshot of ``volume_id`` and return its id; the same request id always gives the
     same snapshot (looked up first when ``resuming``)."""
@@ -52,7 +53,7 @@ def create_snapshot(
         force=True,
         name=name,
         description=description,
-        metadata={REQUEST_ID_KEY: request_id, DOMAIN_KEY: storage_domain_id},
+        metadata=tags(request_id, storage_domain_id, engine_id),
     )
     LOG.info("snapshotting volume %s as %s for request %s", volume_id, snapshot.id, request_id)
     return str(snapshot.id)

@@ -33,6 +33,7 @@ LOG = logging.getLogger(__name__)
 GIB = 1 << 30
 REQUEST_ID_KEY = "ovirt_request_id"
 DOMAIN_KEY = "ovirt_storage_domain"
+ENGINE_KEY = "ovirt_engine"  # the engine installation that made (or registered) the volume
 
 OPERATION_KINDS = frozenset(
     {"create_disk", "delete_disk", "extend_disk", "clone_disk", "clone_volume", "copy_volume", "delete_volume"}
@@ -44,6 +45,17 @@ USABLE_STATUSES = frozenset({"available", "in-use"})
 DELETING_STATUSES = frozenset({"deleting"})
 # Cinder's messages API with filters (resource_uuid) came with 3.5.
 MESSAGES_MICROVERSION = "3.5"
+
+
+@boundary
+def tags(request_id: str | None, storage_domain_id: str, engine_id: str | None) -> dict[str, str]:
+    """The metadata the plugin puts on what it makes: the request, the domain, the engine."""
+    found = {DOMAIN_KEY: storage_domain_id}
+    if request_id:
+        found[REQUEST_ID_KEY] = request_id
+    if engine_id:
+        found[ENGINE_KEY] = engine_id
+    return found
 
 
 @boundary
@@ -71,6 +83,7 @@ def create_volume(
     resuming: bool = True,
     snapshot_id: str | None = None,
     source_volume_id: str | None = None,
+    engine_id: str | None = None,
 ) -> str:
     """Start creating a volume and return its id; the same request id always gives the same volume.
 
@@ -81,6 +94,7 @@ def create_volume(
     None is Cinder's default type. ``snapshot_id``: a volume made from that snapshot (on RBD a
     copy-on-write child of it), of at least the snapshot's size; ``source_volume_id``: a volume
     made from that volume (Cinder's ``source_volid``; on RBD a copy-on-write child too).
+    ``engine_id``: the engine installation, tagged with the request and the domain.
     """
     existing = _volume_of_request(connection, request_id) if resuming else None
     if existing is not None:
@@ -94,7 +108,7 @@ def create_volume(
             volume_type=volume_type,
             snapshot_id=snapshot_id,
             source_volid=source_volume_id,
-            metadata={REQUEST_ID_KEY: request_id, DOMAIN_KEY: storage_domain_id},
+            metadata=tags(request_id, storage_domain_id, engine_id),
         )
     except (cinder_exceptions.NotFound, cinder_exceptions.BadRequest) as error:
         if _names_missing_volume_type(error):
@@ -245,3 +259,35 @@ def _failure_reason(connection: CinderConnection, volume_id: str, status: str) -
     newest = max(messages, key=lambda message: str(getattr(message, "created_at", "") or ""), default=None)
     text = getattr(newest, "user_message", None)
     return str(text) if text else fallback
+
+
+@boundary
+def list_volumes(connection: CinderConnection) -> list[dict[str, Any]]:
+    """Every volume of the connection's project, in one detailed list request, as the contract's
+    ``BackendVolume``."""
+    return [_backend_volume(volume) for volume in connection.client.volumes.list(detailed=True)]
+
+
+@boundary
+def claim_volume(
+    connection: CinderConnection, volume_id: str, storage_domain_id: str, engine_id: str
+) -> dict[str, Any]:
+    """Tag a volume as this engine's and the domain's (metadata only: the data is untouched)."""
+    connection.client.volumes.set_metadata(volume_id, tags(None, storage_domain_id, engine_id))
+    return _backend_volume(connection.client.volumes.get(volume_id))
+
+
+def _backend_volume(volume: Any) -> dict[str, Any]:
+    metadata = dict(getattr(volume, "metadata", None) or {})
+    return {
+        "id": str(volume.id),
+        "name": str(getattr(volume, "name", None) or ""),
+        "description": str(getattr(volume, "description", None) or ""),
+        "size": int(volume.size) * GIB,
+        "volume_type": getattr(volume, "volume_type", None),
+        "created": getattr(volume, "created_at", None),
+        "status": str(volume.status),
+        "attached": bool(getattr(volume, "attachments", None)) or str(volume.status) in {"in-use", "attaching"},
+        "engine_id": metadata.get(ENGINE_KEY),
+        "request_id": metadata.get(REQUEST_ID_KEY),
+    }

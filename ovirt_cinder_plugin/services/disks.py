@@ -44,6 +44,7 @@ class DiskOperations:
                 self.connection(storage_domain),
                 request_id=disk.id,
                 storage_domain_id=storage_domain.id,
+                engine_id=self.providers.services.engine_id,
                 name=disk.name,
                 description=disk.description or "",
                 size_gib=size,
@@ -71,6 +72,7 @@ class DiskOperations:
             volume_id=snapshot.volume_id,
             request_id=snapshot.id,
             storage_domain_id=storage_domain.id,
+            engine_id=self.providers.services.engine_id,
             name=f"{disk.name} {snapshot.description}"[:255],
             description=snapshot.description,
             resuming=resuming,
@@ -87,6 +89,7 @@ class DiskOperations:
             self.connection(storage_domain),
             request_id=request_id,
             storage_domain_id=storage_domain.id,
+            engine_id=self.providers.services.engine_id,
             name=disk.name,
             description=disk.description or "",
             size_gib=volumes.size_in_gib(disk.provisioned_size),
@@ -105,6 +108,7 @@ class DiskOperations:
             self.connection(storage_domain),
             request_id=request_id,
             storage_domain_id=storage_domain.id,
+            engine_id=self.providers.services.engine_id,
             name=disk.name,
             description=disk.description or "",
             size_gib=volumes.size_in_gib(disk.provisioned_size),
@@ -135,6 +139,14 @@ class DiskOperations:
         if data.get("auth_enabled") and key is None:
             raise SecretMissing(uuid=str(data.get("secret_uuid")), provider=storage_domain.backend_ref)
         rbd_images.flatten(data, key)
+
+    def list_volumes(self, storage_domain: Any) -> list[dict[str, Any]]:
+        return volumes.list_volumes(self.connection(storage_domain))
+
+    def register_volume(self, storage_domain: Any, volume_id: str) -> dict[str, Any]:
+        return volumes.claim_volume(
+            self.connection(storage_domain), volume_id, storage_domain.id, self.providers.services.engine_id
+        )
 
     def delete_volume(self, storage_domain: Any, volume_id: str, request_id: str) -> dict[str, str]:
         volumes.delete_volume(self.connection(storage_domain), volume_id)

@@ -138,10 +138,15 @@ def next_wave(session: Session, excluded: frozenset[str] = frozenset()) -> Wave:
     hidden_parts = session.scalars(select(DiskSnapshot).where(DiskSnapshot.snapshot_id.is_(None)))
     hidden = [p for p in hidden_parts if p.id not in busy]
     needed = set(session.scalars(select(DiskVolume.origin_id).where(DiskVolume.origin_id.in_([p.id for p in hidden]))))
+    volumes_in_wave: set[str] = set()
     for part in hidden:
         if part.id in needed:
             continue
-        (wave.snapshots if part.backend_id else wave.empty_parts).append(part)
+        if not part.backend_id:
+            wave.empty_parts.append(part)
+        elif part.volume_id not in volumes_in_wave:  # one snapshot of a volume at a time, as oVirt
+            volumes_in_wave.add(part.volume_id)  # works one operation per image: Cinder was seen to
+            wave.snapshots.append(part)  # leave a snapshot "deleting" for minutes with two at once
     candidates = session.execute(
         select(DiskVolume, Disk)
         .join(Disk, Disk.id == DiskVolume.disk_id)

@@ -35,6 +35,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class EngineIdentity(Base):
+    """This engine installation's id: one row, made at ``db upgrade``; what the engine makes in a
+    backend is tagged with it (the contract's ``PluginServices.engine_id``)."""
+
+    __tablename__ = "engine_identity"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class User(Base):
     __tablename__ = "users"
 

@@ -61,6 +61,11 @@ CALLS: dict[str, Callable[[CinderConnection], Any]] = {
     "quota.volume_type_name": lambda c: quota.volume_type_name(c, "rbd"),
     "attachments.attach": lambda c: attachments.attach(c, "v", attachments.connector_for("h", "192.0.2.1")),
     "attachments.detach": lambda c: attachments.detach(c, "a"),
+    "attachments.connection_data": lambda c: attachments.connection_data(
+        c, "v", attachments.connector_for("h", "192.0.2.1")
+    ),
+    "volumes.list_volumes": volumes.list_volumes,
+    "volumes.claim_volume": lambda c: volumes.claim_volume(c, "v", "d", "e"),
     "volume_types.list_volume_types": volume_types.list_volume_types,
     "volume_types.get_volume_type": lambda c: volume_types.get_volume_type(c, "t"),
     "snapshots.create_snapshot": lambda c: snapshots.create_snapshot(

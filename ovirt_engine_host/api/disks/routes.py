@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import marshmallow as ma
 from flask import g
 from flask.views import MethodView
 from sqlalchemy import Select, select
@@ -16,11 +17,12 @@ from ovirt_engine_host import listing
 from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema, DiskUpdateSchema, StorageDomainDiskSchema
 from ovirt_engine_host.api.jobs.schemas import JobSchema
 from ovirt_engine_host.api.row_lists import RowList
-from ovirt_engine_host.authorization import owned_only
+from ovirt_engine_host.authorization import owned_only, permission
 from ovirt_engine_host.db.models import Disk, StorageDomain
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.services.disks import DiskService
+from ovirt_engine_host.services.unregistered import UnregisteredDisks
 from ovirt_engine_host.state import db_session, engine_state
 
 blp = Blueprint("disks", __name__, url_prefix="/api", description="Disks")
@@ -102,12 +104,21 @@ class DiskViews(MethodView):
         return add_disk(data, storage_domain_of(data))
 
 
+class DomainDiskListArgs(ma.Schema):
+    unregistered = ma.fields.Boolean(load_default=False)
+
+
 @blp.route("/storagedomains/<string:storage_domain_id>/disks")
 class StorageDomainDiskViews(MethodView):
     @blp.action("read", "disk")
+    @blp.arguments(DomainDiskListArgs, location="query")
     @blp.response(200, DiskSchema(many=True))
-    def get(self, storage_domain_id: str) -> Any:
-        """List the disks of a storage domain"""
+    def get(self, args: dict[str, Any], storage_domain_id: str) -> Any:
+        """List the disks of a storage domain (``unregistered=true``: the volumes it may register)"""
+        if args["unregistered"]:
+            if permission("update", "storage_domain") != "allow":
+                raise Refused(403, "listing unregistered disks is for administrators")
+            return UnregisteredDisks(engine_state()).offered(storage_domain_id)
         return list_disks(
             select(*LISTED_COLUMNS, StorageDomain.type).where(Disk.storage_domain_id == storage_domain_id)
         )
