@@ -85,18 +85,7 @@ class DiskOperations:
 
     def clone(self, storage_domain: Any, disk: Any, snapshot: Any, request_id: str, resuming: bool) -> dict[str, str]:
         """A new volume made from a disk snapshot (an RBD copy-on-write child of it)."""
-        volume_id = volumes.create_volume(
-            self.connection(storage_domain),
-            request_id=request_id,
-            storage_domain_id=storage_domain.id,
-            engine_id=self.providers.services.engine_id,
-            name=disk.name,
-            description=disk.description or "",
-            size_gib=volumes.size_in_gib(disk.provisioned_size),
-            volume_type=disk.volume_type,
-            resuming=resuming,
-            snapshot_id=snapshot.backend_id,
-        )
+        volume_id = self._volume_from(storage_domain, disk, request_id, resuming, snapshot_id=snapshot.backend_id)
         return {"backend_id": volume_id, "kind": "clone_disk", "request_id": request_id}
 
     def clone_volume(
@@ -104,7 +93,12 @@ class DiskOperations:
     ) -> dict[str, str]:
         """A new volume made from another (Cinder's ``source_volid``: on RBD a copy-on-write child
         of a snapshot Cinder takes of the source, which Cinder itself keeps while the child lives)."""
-        volume_id = volumes.create_volume(
+        volume_id = self._volume_from(storage_domain, disk, request_id, resuming, source_volume_id=source_volume_id)
+        return {"backend_id": volume_id, "kind": "clone_volume", "request_id": request_id}
+
+    def _volume_from(self, storage_domain: Any, disk: Any, request_id: str, resuming: bool, **source: str) -> str:
+        """A volume of the disk's size and type made from a snapshot or a volume (``source``)."""
+        return volumes.create_volume(
             self.connection(storage_domain),
             request_id=request_id,
             storage_domain_id=storage_domain.id,
@@ -114,9 +108,8 @@ class DiskOperations:
             size_gib=volumes.size_in_gib(disk.provisioned_size),
             volume_type=disk.volume_type,
             resuming=resuming,
-            source_volume_id=source_volume_id,
+            **source,
         )
-        return {"backend_id": volume_id, "kind": "clone_volume", "request_id": request_id}
 
     def copy_volume(
         self, storage_domain: Any, disk: Any, source_volume_id: str, request_id: str, resuming: bool

@@ -15,12 +15,12 @@ from sqlalchemy import Select, select
 
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema, DiskUpdateSchema, StorageDomainDiskSchema
-from ovirt_engine_host.api.jobs.schemas import JobSchema
+from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.row_lists import RowList
 from ovirt_engine_host.authorization import owned_only, permission
 from ovirt_engine_host.db.models import Disk, StorageDomain
 from ovirt_engine_host.errors import Refused
-from ovirt_engine_host.rest import Blueprint, represent
+from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.disks import DiskService
 from ovirt_engine_host.services.unregistered import UnregisteredDisks
 from ovirt_engine_host.state import db_session, engine_state
@@ -158,7 +158,4 @@ class DiskByIdViews(MethodView):
         disk_id, matrix = split_matrix(disk_id)
         wait = not (args["asynchronous"] or "async" in matrix)
         removal = service().remove(disk_id, wait, owner_id())
-        if removal.done:
-            return None
-        job = JobSchema().dump(removal.job)
-        return represent("job", job, 202, {"Location": job["href"]})
+        return removal_answer(None if removal.done else removal.job)

@@ -10,7 +10,8 @@ import marshmallow as ma
 
 from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema
 from ovirt_engine_host.commands.clock import as_utc
-from ovirt_engine_host.db.models import Step
+from ovirt_engine_host.db.models import Job, Step
+from ovirt_engine_host.rest import represent
 
 
 def _status(state: str, detail: str | None) -> dict[str, str]:
@@ -58,3 +59,12 @@ class StepSchema(ResourceSchema, DropsEmpty):
 
     def make_href(self, step: Step) -> str:
         return f"/api/jobs/{step.job_id}/steps/{step.id}"
+
+
+def removal_answer(job: Job | None) -> Any:
+    """A removal's answer: 204 when it is done (``None``), or 202 with the job still running,
+    ``Location`` where to follow it."""
+    if job is None:
+        return None
+    document = JobSchema().dump(job)
+    return represent("job", document, 202, {"Location": document["href"]})

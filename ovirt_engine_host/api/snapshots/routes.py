@@ -12,7 +12,7 @@ from flask.views import MethodView
 
 from ovirt_engine_host.api.actions import completed
 from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
-from ovirt_engine_host.api.jobs.schemas import JobSchema
+from ovirt_engine_host.api.jobs.schemas import JobSchema, removal_answer
 from ovirt_engine_host.api.snapshots.schemas import (
     ActiveSnapshot,
     SnapshotActionSchema,
@@ -79,11 +79,7 @@ class SnapshotByIdViews(MethodView):
     def delete(self, vm_id: str, snapshot_id: str) -> Any:
         """Remove a snapshot (its Cinder snapshots are deleted)"""
         snapshot_id, matrix = split_matrix(snapshot_id)
-        job = service().remove(vm_id, snapshot_id, "async" not in matrix, owner_id())
-        if job is None:
-            return None
-        document = JobSchema().dump(job)
-        return represent("job", document, 202, {"Location": document["href"]})
+        return removal_answer(service().remove(vm_id, snapshot_id, "async" not in matrix, owner_id()))
 
 
 @blp.route("/<string:vm_id>/snapshots/<string:snapshot_id>/disks")

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
 from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema
-from ovirt_engine_host.api.jobs.schemas import JobSchema
+from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.templates.schemas import TemplateSchema
 from ovirt_engine_host.db.models import Template
-from ovirt_engine_host.rest import Blueprint, represent
+from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.templates import TemplateService
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -63,11 +63,9 @@ class TemplateByIdViews(MethodView):
     def delete(self, args: dict[str, Any], template_id: str) -> Any:
         """Remove a template with its disks"""
         template_id, matrix = split_matrix(template_id)
-        job = service().remove(template_id, not (args["asynchronous"] or "async" in matrix), owner_id())
-        if job is None:
-            return None
-        document = JobSchema().dump(job)
-        return represent("job", document, 202, {"Location": document["href"]})
+        return removal_answer(
+            service().remove(template_id, not (args["asynchronous"] or "async" in matrix), owner_id())
+        )
 
 
 @blp.route("/<string:template_id>/disks")

@@ -16,7 +16,7 @@ from ovirt_engine_host.api.actions import (
     completed,
 )
 from ovirt_engine_host.api.disks.routes import add_disk, owner_id, split_matrix, storage_domain_of
-from ovirt_engine_host.api.jobs.schemas import JobSchema
+from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.vms.schemas import (
     AttachedDisk,
     VmCloneSchema,
@@ -29,7 +29,7 @@ from ovirt_engine_host.api.vms.schemas import (
 from ovirt_engine_host.authorization import owned_only, require_visible
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
-from ovirt_engine_host.rest import Blueprint, represent
+from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.snapshots import SnapshotService
 from ovirt_engine_host.services.templates import TemplateService
 from ovirt_engine_host.services.vm_copies import VmCopies
@@ -103,11 +103,7 @@ class VmByIdViews(MethodView):
         vm_id, matrix = split_matrix(vm_id)
         detach_only = args["detach_only"] or bool(((body.get("vm") or {}).get("disks") or {}).get("detach_only"))
         wait = not (args["asynchronous"] or body.get("asynchronous") or "async" in matrix)
-        job = service().remove(vm_id, wait, owner_id(), detach_only)
-        if job is None:
-            return None
-        document = JobSchema().dump(job)
-        return represent("job", document, 202, {"Location": document["href"]})
+        return removal_answer(service().remove(vm_id, wait, owner_id(), detach_only))
 
 
 @blp.route("/<string:vm_id>/clone")
