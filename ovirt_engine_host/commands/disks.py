@@ -83,14 +83,14 @@ class CreateDisk(DiskOperation):
         that keeps nothing of its source (a clone)."""
         planned = self.planned_disk(command)
         payload = payload_of(command)
-        if payload.get("source_volume"):
-            start = hooks.copy_volume if payload.get("independent") else hooks.clone_volume
+        kind = self.hook_kind(command)  # one source for which hook starts the command
+        if kind in {"clone_volume", "copy_volume"}:
+            start = hooks.copy_volume if kind == "copy_volume" else hooks.clone_volume
             return start(domain, planned, payload["source_volume"], command.request_id, resuming)
-        source = payload.get("source_snapshot")
-        if source:
-            part = session.get(DiskSnapshot, source)
+        if kind == "clone_disk":
+            part = session.get(DiskSnapshot, payload["source_snapshot"])
             if part is None:
-                raise LookupError(f"the disk snapshot {source} to clone from is gone")
+                raise LookupError(f"the disk snapshot {payload['source_snapshot']} to clone from is gone")
             return hooks.clone_disk(domain, planned, part, command.request_id, resuming)
         return hooks.create_disk(domain, planned, resuming)
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands.collection import prepare_removal, start_collecting, wait_for_collection
-from ovirt_engine_host.commands.jobs import start_job
+from ovirt_engine_host.commands.jobs import end_job, start_job
 from ovirt_engine_host.db.models import Disk, Job, Snapshot, Template, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import resolve
@@ -92,10 +92,10 @@ class TemplateService:
                     entity_id=request_id, request_id=request_id, payload=spec,
                 )  # fmt: skip
                 begun.append(command.id)
-            if not disks:
+            if not disks:  # nothing to copy: done at once
                 template.status = "ok"
                 vm.locked_by_job_id = None
-                job.status = "finished"
+                end_job(job, True)
             session.commit()
             template_id = template.id
         for command_id in begun:
