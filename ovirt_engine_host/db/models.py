@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -117,6 +118,9 @@ class Disk(Base):
     template_id: Mapped[str | None] = mapped_column(
         ForeignKey("templates.id", ondelete="SET NULL"), index=True, default=None
     )
+    # While a stateless run has the disk on a throw-away volume: the disk's own volume, that it
+    # goes back to when the run ends (the throw-away one then goes, by the collection).
+    stateless_base_volume_id: Mapped[str | None] = mapped_column(String(255), default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     storage_domain: Mapped[StorageDomain] = relationship(lazy="joined", viewonly=True)
@@ -229,6 +233,13 @@ class Vm(Base):
     template_id: Mapped[str | None] = mapped_column(
         ForeignKey("templates.id", ondelete="RESTRICT"), index=True, default=None
     )
+    # A pool's VM (named ``<pool>-<n>``) and the user it is allocated to; a stateless VM runs
+    # on throw-away volumes that go at its stop (every VM of an automatic pool is stateless).
+    pool_id: Mapped[str | None] = mapped_column(
+        ForeignKey("vm_pools.id", ondelete="RESTRICT"), index=True, default=None
+    )
+    stateless: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    allocated_to: Mapped[str | None] = mapped_column(String(36), default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     attachments: Mapped[list[DiskAttachment]] = relationship(
@@ -250,6 +261,27 @@ class Template(Base):
     memory: Mapped[int] = mapped_column(BigInteger)
     cpus: Mapped[int] = mapped_column(Integer, default=1)
     source_vm_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VmPool(Base):
+    """A pool of like VMs made from one template (oVirt's): ``size`` VMs named ``<pool>-<n>``,
+    ``prestarted_vms`` of them kept running; a user is allocated a VM of it, at most
+    ``max_user_vms``. In an ``automatic`` pool every VM is stateless and goes back to the pool
+    when it stops; in a ``manual`` one it stays the user's until an administrator frees it."""
+
+    __tablename__ = "vm_pools"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(Integer)
+    max_user_vms: Mapped[int] = mapped_column(Integer, default=1)
+    prestarted_vms: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[str] = mapped_column(String(20), default="automatic")
+    template_id: Mapped[str] = mapped_column(ForeignKey("templates.id", ondelete="RESTRICT"))
+    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

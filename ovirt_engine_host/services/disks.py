@@ -213,13 +213,14 @@ class DiskService:
         record the command, and start it; a refusal unlocks the disk and is raised."""
         with self.session() as session:
             disk = self.get(session, disk_id)
-            previous_status = disk.status
+            previous_status, alias = disk.status, disk.alias
             locked = session.execute(
                 update(Disk).where(Disk.id == disk_id, Disk.status != "locked").values(status="locked")
             )
             if locked.rowcount != 1:  # type: ignore[attr-defined]
-                session.rollback()
-                raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
+                session.rollback()  # the row may have gone meanwhile (a removal that ended): then a 404
+                self.get(session, disk_id)
+                raise Refused(409, f"disk {alias} ({disk_id}) is locked by an operation in progress")
             job = start_job(session, description, owner_id, description)
             command = self.state.coordinator.begin(
                 session,

@@ -312,12 +312,15 @@ class SnapshotService:
 
     @staticmethod
     def _lock(session: Session, vm: Vm, job: Job) -> None:
+        vm_id, name = vm.id, vm.name
         locked = session.execute(
-            update(Vm).where(Vm.id == vm.id, Vm.locked_by_job_id.is_(None)).values(locked_by_job_id=job.id)
+            update(Vm).where(Vm.id == vm_id, Vm.locked_by_job_id.is_(None)).values(locked_by_job_id=job.id)
         )
         if locked.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
+            session.rollback()  # the VM may have gone meanwhile (a removal): then a 404
+            if session.get(Vm, vm_id) is None:
+                raise Refused(404, f"VM {vm_id} not found")
+            raise Refused(409, f"VM {name} is image_locked by an operation in progress")
 
     @staticmethod
     def _executing(job: Job) -> list[Any]:
