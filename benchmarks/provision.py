@@ -209,7 +209,7 @@ def served_engine(stack: Stack, database_url: str) -> Iterator[tuple[str, Any, s
             yield url, engine_state(app).coordinator, domain_id
         finally:
             server.shutdown()
-            engine_state(app).poller.stop()
+            engine_state(app).stop_background()
             engine_state(app).database.dispose()
 
 

@@ -28,10 +28,12 @@ from ovirt_engine_host.api.storagedomains import routes as storagedomains
 from ovirt_engine_host.api.templates import routes as templates
 from ovirt_engine_host.api.unregistered import routes as unregistered
 from ovirt_engine_host.api.users import routes as users
+from ovirt_engine_host.api.vmpools import routes as vmpools
 from ovirt_engine_host.api.vms import routes as vms
 from ovirt_engine_host.commands import collection
 from ovirt_engine_host.commands import disks as disk_commands
 from ovirt_engine_host.commands import snapshots as snapshot_commands
+from ovirt_engine_host.commands import stateless as stateless_commands
 from ovirt_engine_host.commands import templates as template_commands
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.operations import Registry
@@ -43,6 +45,7 @@ from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
 from ovirt_engine_host.security import SecretBox, password_matches
 from ovirt_engine_host.services.hosts import HostService
+from ovirt_engine_host.services.vm_monitor import VmChecks, VmMonitor
 from ovirt_engine_host.state import EngineState
 
 ENGINE_BLUEPRINTS = (
@@ -55,6 +58,7 @@ ENGINE_BLUEPRINTS = (
     vms.blp,
     snapshots.blp,
     templates.blp,
+    vmpools.blp,
     unregistered.blp,
     users.blp,
 )
@@ -121,9 +125,11 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     disk_commands.register(registry)
     snapshot_commands.register(registry)
     template_commands.register(registry)
+    stateless_commands.register(registry)
     collection.register(registry)
     coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
-    state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
+    monitor = VmMonitor(lambda: VmChecks(state), config.vm_monitor_interval)
+    state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator), monitor)
     state.attach(app)
     services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))
 
@@ -141,7 +147,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     app.before_request(rest.require_authentication(Authenticator(state)))
     app.before_request(authorization.authorize_request)
     if config.poller.enabled:
-        state.poller.start()
+        state.start_background()
     return app
 
 

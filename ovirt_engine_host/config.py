@@ -66,6 +66,8 @@ class EngineConfig:
     poller: PollerSettings = field(default_factory=lambda: PollerSettings())
     hook_pythonpath: str = str(Path(__file__).resolve().parent.parent)
     flask: dict[str, Any] = field(default_factory=dict)
+    # How often the VM monitor asks the hosts what they run (seconds; 0: no monitor).
+    vm_monitor_interval: float = 5.0
 
     @property
     def effective_database_url(self) -> str:
@@ -83,6 +85,7 @@ class EngineConfig:
             "disabled_plugins": tuple(p for p in os.environ.get("OVIRT_ENGINE_DISABLED_PLUGINS", "").split(",") if p),
             "poller": PollerSettings.from_environment(),
             "hook_pythonpath": os.environ.get("OVIRT_ENGINE_HOOK_PYTHONPATH") or cls.hook_pythonpath,
+            "vm_monitor_interval": float(os.environ.get("OVIRT_ENGINE_VM_MONITOR_INTERVAL", cls.vm_monitor_interval)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -18,4 +18,6 @@ def ovirt_engine_permission(user: UserView, action: str, object_type: str) -> Pe
         return "allow"
     if object_type in OWNED_TYPES:
         return "own"
+    if object_type == "vm_pool" and action == "operate":
+        return "allow"  # a pool is where a user takes a VM (allocatevm)
     return "allow" if action == "read" else "deny"

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ovirt_engine_host.db.models import DataCenter, Disk, Host, Job, StorageDomain, Template, User, Vm
+from ovirt_engine_host.db.models import DataCenter, Disk, Host, Job, StorageDomain, Template, User, Vm, VmPool
 from ovirt_engine_host.errors import Refused
 
 Model = TypeVar("Model")
@@ -37,6 +37,7 @@ KINDS: dict[str, ReferenceKind] = {
     "host": ReferenceKind(Host, Host.name, "host"),
     "vm": ReferenceKind(Vm, Vm.name, "VM"),
     "template": ReferenceKind(Template, Template.name, "template"),
+    "vm_pool": ReferenceKind(VmPool, VmPool.name, "VM pool"),
     "disk": ReferenceKind(Disk, Disk.alias, "disk"),
     "user": ReferenceKind(User, User.name, "user"),
     "job": ReferenceKind(Job, Job.id, "job"),  # a job has no name: by id only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine
@@ -26,9 +27,19 @@ class EngineState:
     services: EngineServices
     coordinator: CommandCoordinator
     poller: Poller
+    vm_monitor: Any  # a VmMonitor (its module needs this one's)
 
     def attach(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self
+
+    def start_background(self) -> None:
+        """The engine process's threads: the command poller and the VM monitor."""
+        self.poller.start()
+        self.vm_monitor.start()
+
+    def stop_background(self) -> None:
+        self.vm_monitor.stop()
+        self.poller.stop()
 
 
 def engine_state(app: Flask | None = None) -> EngineState:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ovirt_engine_host.commands.collection import removal_failed
 from ovirt_engine_host.commands.operations import Operation, Registry, payload_of
 from ovirt_engine_host.contract import OperationHandle, OperationStatus
-from ovirt_engine_host.db.models import Command, Disk, DiskSnapshot, DiskVolume, StorageDomain
+from ovirt_engine_host.db.models import Command, Disk, DiskAttachment, DiskSnapshot, DiskVolume, StorageDomain, Vm
 from ovirt_engine_host.plugins import EngineHooks
 
 CREATE_FIELDS = (
@@ -101,12 +101,24 @@ class CreateDisk(DiskOperation):
         return "clone_disk" if payload.get("source_snapshot") else self.kind
 
     def accepted(self, session: Session, command: Command, handle: OperationHandle) -> None:
+        """The disk row, with the volume's id; attached at once to the VM it is made for
+        (``attach`` in the payload: a VM made with its disks is never left with a volume that
+        is nobody's disk)."""
+        payload = payload_of(command)
         disk = self.planned_disk(command)
         disk.id = disk.active_volume_id = handle["backend_id"]
         session.add(disk)
         session.flush()
-        session.add(DiskVolume(id=disk.id, disk_id=disk.id, origin_id=payload_of(command).get("source_snapshot")))
+        session.add(DiskVolume(id=disk.id, disk_id=disk.id, origin_id=payload.get("source_snapshot")))
         command.entity_id = disk.id
+        attach = payload.get("attach")
+        if attach and session.get(Vm, attach["vm_id"]) is not None:
+            session.add(
+                DiskAttachment(
+                    vm_id=attach["vm_id"], disk_id=disk.id, interface=attach["interface"],
+                    bootable=attach["bootable"], active=True,
+                )
+            )  # fmt: skip
 
     def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
         disk = self.disk(session, command)

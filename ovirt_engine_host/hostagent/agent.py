@@ -81,6 +81,13 @@ class HostAgent:
                 raise
         return True
 
+    def running_ids(self) -> set[str]:
+        """The UUIDs of the domains the host runs, in one libvirt call (the VM monitor's)."""
+        with connected(self.uri) as connection:
+            return {
+                domain.UUIDString() for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+            }
+
     def is_running(self, vm_id: str) -> bool:
         with connected(self.uri) as connection:
             try:

@@ -59,6 +59,9 @@ class SnapshotService:
             vm = VmService.get(session, vm_id)
             self._not_in_preview(session, vm)
             disks = self._disks(session, vm, disk_ids)
+            running_stateless = [disk.alias for disk in disks if disk.stateless_base_volume_id is not None]
+            if running_stateless:
+                raise Refused(409, f"VM {vm.name} runs stateless: a snapshot of its throw-away volumes would be lost")
             self._check_quota(session, disks)
             job = start_job(
                 session, f"Creating VM Snapshot {description} for VM {vm.name}", owner_id,

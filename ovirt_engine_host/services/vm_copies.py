@@ -6,14 +6,18 @@ had. The VM exists at once, down; its disks are ``locked`` until their volumes a
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ovirt_engine_host.commands.jobs import start_job
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.references import resolve
 from ovirt_engine_host.services.disks import DiskService, QuotaRequest
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
@@ -44,24 +48,65 @@ class VmCopies:
             DiskService(self.state).check_quota(domain, QuotaRequest("create", size, volume_type, len(members)))
 
     def make(self, data: dict[str, Any], sources: list[SourceDisk], independent: bool) -> Vm:
-        """The new VM (``data`` as for ``VmService.add``), with a copy of each source disk."""
-        specs = [
-            (
-                {"alias": s.disk.alias, "description": s.disk.description, "provisioned_size": s.disk.provisioned_size,
-                 "format": s.disk.format, "sparse": s.disk.sparse, "bootable": s.bootable, "shareable": False,
-                 "interface": s.interface, "volume_type": s.disk.volume_type,
-                 "source_volume": s.disk.active_volume_id, "independent": independent},
-                s.disk.storage_domain_id, s.interface, s.bootable,
-            )
-            for s in sources
-        ]  # fmt: skip
-        vms = VmService(self.state)
-        vm = vms.add(data)
-        for spec, domain_id, interface, bootable in specs:
-            new = DiskService(self.state).add(spec, {"id": domain_id}, data.get("owner_id"))
-            vms.attach(vm.id, new.id, interface, bootable, True)
+        """The new VM (``data`` as for ``VmService.add``), with a copy of each source disk: the
+        VM and its disks' commands are written together (each disk attached to it as soon as its
+        volume exists), so that a crash leaves no VM without the disks it was made with. A
+        refused copy is raised once every copy was asked for; the VM stays, without that disk."""
         with self.state.session_factory() as session:
-            return VmService.get(session, vm.id)
+            vm, commands = self.add(session, data, sources, independent)
+            session.commit()
+            vm_id = vm.id
+        self.send(commands)
+        with self.state.session_factory() as session:
+            return VmService.get(session, vm_id)
+
+    def add(
+        self, session: Session, data: dict[str, Any], sources: list[SourceDisk], independent: bool
+    ) -> tuple[Vm, list[str]]:
+        """In the caller's transaction: the VM row and one ``create_disk`` command per source
+        disk, held by this process (the caller commits, then sends them: :meth:`send`)."""
+        data = dict(data)
+        data_center = resolve(session, "data_center", data.pop("data_center"), "cluster.data_center")
+        vm = Vm(data_center_id=data_center.id, **data)
+        session.add(vm)
+        try:
+            session.flush()
+        except IntegrityError as error:
+            raise Refused(409, f"name: a VM named {data['name']!r} exists") from error
+        if not sources:
+            return vm, []
+        owner_id = data.get("owner_id")
+        job = start_job(session, f"Adding VM {vm.name}", owner_id, [f"Creating disk {s.disk.alias}" for s in sources])
+        steps = [step for step in job.steps if step.type == "executing"]
+        commands = []
+        for source, step in zip(sources, steps, strict=True):
+            disk = source.disk
+            domain = DiskService.storage_domain(session, {"id": disk.storage_domain_id})
+            request_id = str(uuid.uuid4())
+            spec = {
+                "alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,
+                "format": disk.format, "sparse": disk.sparse, "bootable": source.bootable, "shareable": False,
+                "interface": source.interface, "volume_type": disk.volume_type, "owner_id": owner_id,
+                "storage_domain_id": domain.id, "source_volume": disk.active_volume_id, "independent": independent,
+                "attach": {"vm_id": vm.id, "interface": source.interface, "bootable": source.bootable},
+            }  # fmt: skip
+            command = self.state.coordinator.begin(
+                session, job=job, step=step, storage_domain_id=domain.id, kind="create_disk",
+                entity_id=request_id, request_id=request_id, payload=spec,
+            )  # fmt: skip
+            commands.append(command.id)
+        return vm, commands
+
+    def send(self, commands: list[str]) -> None:
+        """Start each command; the first refusal is raised once all were tried."""
+        refusals = []
+        for command_id in commands:
+            try:
+                self.state.coordinator.send(command_id)
+            except Refused as refusal:
+                refusals.append(refusal)
+        if refusals:
+            raise refusals[0]
 
     def clone(self, vm_id: str, name: str, owner_id: str | None) -> Vm:
         """oVirt's "Clone VM": a new VM named ``name``, down, with an independent copy of every

@@ -26,13 +26,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ovirt_engine_host.commands import stateless
 from ovirt_engine_host.commands.collection import (
     drop_snapshot,
     prepare_removal,
     start_collecting,
     wait_for_collection,
 )
-from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, Job, Snapshot, StorageDomain, Vm
+from ovirt_engine_host.commands.jobs import start_job, wait_for_job
+from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, Job, Snapshot, StorageDomain, Vm, VmPool
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
 from ovirt_engine_host.references import resolve
@@ -109,26 +111,35 @@ class VmService:
         written."""
         with self.session() as session:
             vm = self.get(session, vm_id)
-            if vm.status != "down":
-                raise Refused(409, f"VM {vm.name} is {vm.status}: stop it first")
-            if vm.locked_by_job_id is not None:
-                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
-            snapshots = session.scalars(select(Snapshot).where(Snapshot.vm_id == vm.id)).all()
-            if any(snapshot.type == "preview" for snapshot in snapshots):
-                raise Refused(409, f"VM {vm.name} is in a snapshot preview: commit or undo it first")
-            disks = [] if detach_only else self._own_disks(session, vm)
-            for snapshot in snapshots:
-                drop_snapshot(session, snapshot)
-            session.flush()
-            for disk in disks:
-                prepare_removal(session, disk)  # refuses before the commit: nothing is written
-            session.delete(vm)  # its disk attachments go with it
-            session.flush()
+            pool = session.get(VmPool, vm.pool_id) if vm.pool_id else None
+            if pool is not None:
+                raise Refused(409, f"VM {vm.name} belongs to the VM pool {pool.name}: make the pool smaller instead")
+            self.drop(session, vm, detach_only)
             job = start_collecting(session, self.state.coordinator, owner_id)
             session.commit()
             job_id = job.id if job is not None else None
         seconds = self.state.config.poller.sync_wait_seconds if wait else 0
         return wait_for_collection(self.state.session_factory, self.state.coordinator, job_id, seconds)
+
+    def drop(self, session: Session, vm: Vm, detach_only: bool = False) -> None:
+        """In the caller's transaction: the VM's row goes, its snapshots are dropped and its own
+        disks prepared for removal (the caller starts the collection). Refused before anything
+        is written while the VM is not down, is image_locked or in a preview."""
+        if vm.status != "down":
+            raise Refused(409, f"VM {vm.name} is {vm.status}: stop it first")
+        if vm.locked_by_job_id is not None:
+            raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
+        snapshots = session.scalars(select(Snapshot).where(Snapshot.vm_id == vm.id)).all()
+        if any(snapshot.type == "preview" for snapshot in snapshots):
+            raise Refused(409, f"VM {vm.name} is in a snapshot preview: commit or undo it first")
+        disks = [] if detach_only else self._own_disks(session, vm)
+        for snapshot in snapshots:
+            drop_snapshot(session, snapshot)
+        session.flush()
+        for disk in disks:
+            prepare_removal(session, disk)  # refuses before the commit: nothing is written
+        session.delete(vm)  # its disk attachments go with it
+        session.flush()
 
     @staticmethod
     def _own_disks(session: Session, vm: Vm) -> list[Disk]:
@@ -212,15 +223,23 @@ class VmService:
 
     # -- running -----------------------------------------------------------------------------
     def start(self, vm_id: str, host_reference: Mapping[str, Any] | None) -> StartReport:
+        """Start a VM that is down; a stateless one on throw-away volumes made first."""
         with self.session() as session:
             vm = self.get(session, vm_id)
             host = self._pick_host(session, vm, host_reference)
+            if vm.locked_by_job_id is not None:
+                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
             claimed = session.execute(
-                update(Vm).where(Vm.id == vm.id, Vm.status == "down").values(status="powering_up", host_id=host.id)
+                update(Vm)
+                .where(Vm.id == vm.id, Vm.status == "down", Vm.locked_by_job_id.is_(None))
+                .values(status="powering_up", host_id=host.id)
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise Refused(409, f"VM {vm.name} is {vm.status}, not down")
             session.commit()
+            run_stateless = vm.stateless
+        if run_stateless:
+            self._begin_stateless_run(vm_id)
         with self.session() as session:
             vm, host = self.get(session, vm_id), self.hosts.get(session, host.id)
             began = time.monotonic()
@@ -235,6 +254,7 @@ class VmService:
                 refusal = error if isinstance(error, Refused) else backend_refusal(error)
                 self._release_all(session, vm, host, vm.attachments)
                 vm.status, vm.status_detail, vm.host_id = "down", refusal.message, None
+                self._run_over(session, vm)
                 session.commit()
                 LOG.warning("VM %s did not start on %s: %s", vm.name, host.name, refusal.message)
                 raise refusal from error
@@ -259,8 +279,107 @@ class VmService:
                 raise backend_refusal(error) from error
             self._release_all(session, vm, host, vm.attachments)
             vm.status, vm.status_detail, vm.host_id = "down", None, None
+            self._run_over(session, vm)
             session.commit()
             return vm
+
+    def notice_stopped(self, vm_id: str, detail: str) -> bool:
+        """A VM the engine has running that its host no longer runs (shut down from inside, or
+        crashed, or the engine died while stopping it): down, its disks released, its run over
+        (once, whichever engine process notices first). False when it was not up any more."""
+        with self.session() as session:
+            vm = session.get(Vm, vm_id)
+            if vm is None or vm.status not in {"up", "powering_up"}:
+                return False
+            host = session.get(Host, vm.host_id) if vm.host_id else None
+            claimed = session.execute(
+                update(Vm)
+                .where(Vm.id == vm.id, Vm.status == vm.status, Vm.host_id == vm.host_id)
+                .values(status="down", status_detail=detail, host_id=None)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            if host is not None:
+                self._release_all(session, vm, host, vm.attachments)
+            self._run_over(session, vm)
+            session.commit()
+            LOG.warning("VM %s is down: %s", vm.name, detail)
+            return True
+
+    # -- stateless runs ------------------------------------------------------------------------
+    def _begin_stateless_run(self, vm_id: str) -> None:
+        """Every plugged disk of the VM gets a throw-away volume made from its active one (a
+        job, the VM image_locked meanwhile); the start waits for them, bounded. A failure or a
+        timeout leaves the VM down with the reason (what the job makes later, it undoes or the
+        VM monitor ends)."""
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            disks = self._run_disks(session, vm)
+            if not disks:
+                return
+            job = start_job(
+                session, f"Starting stateless VM {vm.name}", vm.owner_id,
+                [f"Making a throw-away volume of disk {disk.alias}" for disk in disks], kind=stateless.KIND,
+            )  # fmt: skip
+            vm.locked_by_job_id = job.id
+            commands = [c.id for c in stateless.begin_run(session, self.state.coordinator, job, vm, disks)]
+            session.commit()
+            job_id, name = job.id, vm.name
+        for command_id in commands:
+            try:
+                self.state.coordinator.send(command_id)
+            except Refused:
+                continue  # the job deletes the others' volumes and fails with the refusal
+        ended = wait_for_job(self.state.session_factory, job_id, self.state.config.poller.sync_wait_seconds)
+        if ended is not None and ended.status == "finished":
+            return
+        reason = (ended.status_detail if ended is not None else None) or "its throw-away volumes took too long"
+        with self.session() as session:
+            vm = self.get(session, vm_id)
+            vm.status, vm.status_detail, vm.host_id = "down", reason, None
+            self._run_over(session, vm)
+            session.commit()
+        raise Refused(409, f"VM {name}: its stateless run could not start: {reason}")
+
+    @staticmethod
+    def _run_disks(session: Session, vm: Vm) -> list[Disk]:
+        """The disks a stateless run throws away the writes of: the plugged ones, not shared."""
+        ids = [a.disk_id for a in vm.attachments if a.active]
+        disks = list(session.scalars(select(Disk).where(Disk.id.in_(ids)).order_by(Disk.alias))) if ids else []
+        for disk in disks:
+            if disk.status != "ok":
+                raise Refused(409, f"disk {disk.alias} ({disk.id}) is {disk.status}, not ok")
+        return [disk for disk in disks if not disk.shareable]
+
+    def _run_over(self, session: Session, vm: Vm) -> None:
+        """What follows any end of a run (a stop, a dead VM, a failed start): the disks are
+        back on their own volumes and the throw-away ones are collected; an automatic pool's
+        VM goes back to its pool."""
+        ids = [a.disk_id for a in vm.attachments]
+        disks = list(session.scalars(select(Disk).where(Disk.id.in_(ids)))) if ids else []
+        if stateless.end_run(session, disks):
+            start_collecting(session, self.state.coordinator, vm.owner_id)
+        pool = session.get(VmPool, vm.pool_id) if vm.pool_id else None
+        if pool is not None and pool.type == "automatic" and vm.allocated_to is not None:
+            vm.allocated_to, vm.owner_id = None, pool.owner_id
+
+    def end_forgotten_runs(self) -> int:
+        """Disks left on throw-away volumes while every VM that has them is down and free (a
+        start that timed out, an engine that died between a stop and its end of the run): back
+        on their own volumes; how many."""
+        with self.session() as session:
+            ended = []
+            for disk in stateless.disks_in_run(session):
+                users = session.scalars(select(Vm).join(DiskAttachment).where(DiskAttachment.disk_id == disk.id)).all()
+                if all(vm.status == "down" and vm.locked_by_job_id is None for vm in users):
+                    ended += stateless.end_run(session, [disk])
+            if ended:
+                start_collecting(session, self.state.coordinator, None)
+                LOG.warning(
+                    "%d disk(s) were on throw-away volumes of a run that had ended: back on their own", len(ended)
+                )
+            session.commit()
+            return len(ended)
 
     # -- helpers -----------------------------------------------------------------------------
     def _pick_host(self, session: Session, vm: Vm, reference: Mapping[str, Any] | None) -> Host:

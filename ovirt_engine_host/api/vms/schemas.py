@@ -75,6 +75,11 @@ class VmSchema(ResourceSchema, DropsEmpty):
     disks = ma.fields.Nested(CloneOption, load_only=True)
     # a VM made from a template: <template id|name/> (its disks thin children of the template's)
     template = ma.fields.Method("template_dump", deserialize="template_load", metadata={OPENAPI_SCHEMA: Reference})
+    # runs on throw-away volumes, its writes gone at its stop (every VM of an automatic pool)
+    stateless = ma.fields.Boolean(load_default=False)
+    vmpool = ma.fields.Function(
+        lambda vm: {"id": vm.pool_id, "href": f"/api/vmpools/{vm.pool_id}"} if vm.pool_id else None, dump_only=True
+    )
 
     def template_dump(self, vm: Vm) -> dict[str, str] | None:
         return {"id": vm.template_id, "href": f"/api/templates/{vm.template_id}"} if vm.template_id else None
