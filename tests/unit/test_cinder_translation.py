@@ -68,6 +68,11 @@ CALLS: dict[str, Callable[[CinderConnection], Any]] = {
     "volumes.claim_volume": lambda c: volumes.claim_volume(c, "v", "d", "e"),
     "volume_types.list_volume_types": volume_types.list_volume_types,
     "volume_types.get_volume_type": lambda c: volume_types.get_volume_type(c, "t"),
+    "volume_types.create_volume_type": lambda c: volume_types.create_volume_type(
+        c, name="t", description="", extra_specs={"k": "v"}
+    ),
+    "volume_types.update_volume_type": lambda c: volume_types.update_volume_type(c, "t", name="u", extra_specs={}),
+    "volume_types.delete_volume_type": lambda c: volume_types.delete_volume_type(c, "t"),
     "snapshots.create_snapshot": lambda c: snapshots.create_snapshot(
         c, volume_id="v", request_id="r", storage_domain_id="d", name="n", description=""
     ),
