@@ -55,6 +55,7 @@ CALLS: dict[str, Callable[[CinderConnection], Any]] = {
     ),
     "volumes.delete_volume": lambda c: volumes.delete_volume(c, "v"),
     "volumes.extend_volume": lambda c: volumes.extend_volume(c, "v", 2),
+    "volumes.retype_volume": lambda c: volumes.retype_volume(c, "v", "rbd"),
     "volumes.operation_states": lambda c: volumes.operation_states(c, "d", []),
     "quota.check_quota": lambda c: quota.check_quota(c, operation="create", size_gib=1, count=1, volume_type="rbd"),
     "quota.read_usage": quota.read_usage,
