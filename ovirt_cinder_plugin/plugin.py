@@ -149,6 +149,12 @@ def ovirt_engine_check_quota(storage_domain: Any, request: Any, services: Any) -
 
 
 @hookimpl
+def ovirt_engine_retype_disk(storage_domain: Any, disk: Any, volume_type: str, services: Any) -> dict[str, str] | None:
+    operations = _disks(storage_domain, services)
+    return operations.retype(storage_domain, disk, volume_type) if operations else None
+
+
+@hookimpl
 def ovirt_engine_db_metadata() -> MetaData:
     from ovirt_cinder_plugin.db.models import Base
 

@@ -85,7 +85,7 @@ NAMING_CONVENTION = {
 SQLite and PostgreSQL alike."""
 
 OPERATION_KINDS = ("create_disk", "delete_disk", "extend_disk", "create_snapshot", "delete_snapshot", "clone_disk",
-                   "clone_volume", "copy_volume", "delete_volume")  # fmt: skip
+                   "clone_volume", "copy_volume", "delete_volume", "retype_disk")  # fmt: skip
 """The values of :attr:`OperationHandle.kind`: the name of the hook that started the operation,
 without the ``ovirt_engine_`` prefix."""
 
@@ -254,14 +254,16 @@ class QuotaRequestView(Protocol):
     """What an operation would consume, for :func:`ovirt_engine_check_quota`."""
 
     @property
-    def operation(self) -> Literal["create", "extend", "snapshot"]:
-        """``"create"`` (new volumes, including clones), ``"extend"`` (a bigger existing volume) or
-        ``"snapshot"`` (``count`` new snapshots of ``size_delta`` bytes each)."""
+    def operation(self) -> Literal["create", "extend", "snapshot", "retype"]:
+        """``"create"`` (new volumes, including clones), ``"extend"`` (a bigger existing volume),
+        ``"snapshot"`` (``count`` new snapshots of ``size_delta`` bytes each) or ``"retype"``
+        (``count`` existing volumes of ``size_delta`` bytes each move to ``volume_type``: only
+        that type's limits grow)."""
 
     @property
     def size_delta(self) -> int:
         """Bytes added per volume: the new disk's size for a create, new size minus current size
-        for an extend."""
+        for an extend, the disk's size for a retype."""
 
     @property
     def volume_type(self) -> str | None:
@@ -269,7 +271,8 @@ class QuotaRequestView(Protocol):
 
     @property
     def count(self) -> int:
-        """How many volumes a create adds (more than one for a VM pool); ``0`` for an extend."""
+        """How many volumes a create adds (more than one for a VM pool); ``0`` for an extend;
+        ``1`` for a retype (the volume the type gains)."""
 
 
 # The services facade handed to ovirt_engine_register_rest.
@@ -1051,10 +1054,48 @@ def ovirt_engine_check_quota(
         "requested", "maximum"}`` (the last five ``None`` when allowed), or ``None`` for a foreign
         domain type.
 
-    **When**: before :func:`ovirt_engine_create_disk`, :func:`ovirt_engine_clone_disk` and
-    :func:`ovirt_engine_extend_disk`; a refusal fails the REST request (409) with ``message``.
+    **When**: before :func:`ovirt_engine_create_disk`, :func:`ovirt_engine_clone_disk`,
+    :func:`ovirt_engine_extend_disk` and :func:`ovirt_engine_retype_disk`; a refusal fails the
+    REST request (409) with ``message``.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_retype_disk(
+    storage_domain: StorageDomainView, disk: DiskView, volume_type: str, services: PluginServices
+) -> OperationHandle | None:
+    """Start moving a disk's backend volume to another volume type (Cinder's retype), data kept.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own.
+    Stops at first non-None result, see firstresult.
+
+    Idempotent: called again while the volume is being retyped, or once it has the type, it
+    sends nothing and returns the same handle. A refusal the backend answers at once (a type it
+    does not know, a size the type does not allow, its quota) is raised with ``status`` 4xx
+    (409 for a refusal of the retype itself, the message starting with
+    ``openstack_volume_type``): the disk stays as it was. A refusal that shows only later (no
+    backend can take the volume) is the poll's ``failed``: the engine puts the disk back to its
+    status before the retype with its type unchanged and fails the job with the reason.
+
+    :param storage_domain: The disk's domain; reads ``id``, ``type``, ``backend_ref``.
+    :param disk: The disk; reads ``id``, ``active_volume_id`` (the volume retyped),
+        ``volume_type`` (the type it has now).
+    :param volume_type: The new type, a name or an id as the backend knows it (the engine
+        passes what the client gave, and records it as the disk's type once the poll says
+        ``done``).
+    :param services: The engine's service facade (:class:`PluginServices`, the object
+        :func:`ovirt_engine_register_rest` received): where the plugin finds its own rows.
+    :return: An :class:`OperationHandle` with ``"kind": "retype_disk"``, ``backend_id`` the volume
+        id and ``request_id`` ``disk.id``; the poll answers ``done`` once the volume has the new
+        type, ``failed`` when the backend kept the old one. ``None`` for a foreign domain type.
+
+    **When**: when ``PUT /disks/{id}`` names another ``openstack_volume_type`` for a disk that no
+    running VM uses (the engine refuses those, and template disks), after
+    :func:`ovirt_engine_check_quota` allowed the retype; the disk is ``LOCKED`` meanwhile.
+
+    .. versionadded:: 0.3
     """
 
 

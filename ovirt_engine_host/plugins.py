@@ -159,6 +159,12 @@ class EngineHooks:
     def check_quota(self, storage_domain: StorageDomainView, request: QuotaRequestView) -> QuotaVerdict | None:
         return cast("QuotaVerdict | None", self._storage("check_quota", storage_domain=storage_domain, request=request))
 
+    def retype_disk(
+        self, storage_domain: StorageDomainView, disk: DiskView, volume_type: str
+    ) -> OperationHandle | None:
+        handle = self._storage("retype_disk", storage_domain=storage_domain, disk=disk, volume_type=volume_type)
+        return cast("OperationHandle | None", handle)
+
     # -- hosts -------------------------------------------------------------------------
     def prepare_disk(
         self, storage_domain: StorageDomainView, disk: DiskView, host: HostView, vm: VmView

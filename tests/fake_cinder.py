@@ -110,6 +110,20 @@ class FakeCinder:
             raise cinder_exceptions.BadRequest(400, "New size for extend must be greater than current size.")
         volume.status = "extending"
 
+    def volumes_set_metadata(self, volume_id: str, metadata: dict[str, str]) -> None:
+        self.volumes_get(volume_id).metadata.update(metadata)
+
+    def volumes_delete_metadata(self, volume_id: str, keys: list[str]) -> None:
+        for key in keys:
+            self.volumes_get(volume_id).metadata.pop(key, None)
+
+    def volumes_retype(self, volume_id: str, volume_type: str, policy: str) -> None:
+        """As Cinder's API: the volume ``retyping`` at once (the scheduler decides later)."""
+        volume = self.volumes_get(volume_id)
+        if volume.status not in ("available", "in-use") or volume.volume_type == volume_type:
+            raise cinder_exceptions.BadRequest(400, "Retype needs volume to be in available or in-use state")
+        volume.status = "retyping"
+
     # the rest
 
     def messages_list(self, search_opts: dict[str, Any] | None = None) -> list[Message]:

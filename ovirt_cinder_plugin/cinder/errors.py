@@ -107,6 +107,36 @@ class VolumeTypeNotFound(CinderRefused):
     status = 404
 
 
+class VolumeTypeExists(CinderRefused):
+    """Cinder already has a volume type of that name (names are unique in Cinder)."""
+
+    template = "name: Cinder has a volume type named {name!r} already"
+    status = 409
+
+
+class VolumeTypeInUse(CinderRefused):
+    """Cinder keeps a volume type as it is while volumes use it: no deletion, no change of its
+    extra specs. ``cause`` is Cinder's own message."""
+
+    template = "Cinder refused to {action} volume type {volume_type}: {cause}"
+    status = 409
+
+
+class VolumeTypesForbidden(CinderRefused):
+    """Cinder's policy does not let the provider's user manage volume types (an admin's right):
+    the engine's administrator may, the provider's account may not."""
+
+    template = "Cinder does not let the provider's user manage volume types: {cause}"
+    status = 409
+
+
+class RetypeRefused(CinderRefused):
+    """Cinder refused to change a volume's type; ``cause`` is its reason. The volume is as it was."""
+
+    template = "openstack_volume_type: Cinder refused to retype volume {volume_id} to {volume_type!r}: {cause}"
+    status = 409
+
+
 class SnapshotInUse(CinderRefused):
     """Cinder will not delete the snapshot: a volume made from it still depends on it."""
 

@@ -20,6 +20,7 @@ LOG = logging.getLogger(__name__)
 # GET /types/default came with 3.62.
 DEFAULT_TYPE_MICROVERSION = "3.62"
 UNLIMITED = -1
+QuotaOperation = Literal["create", "extend", "snapshot", "retype"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Demand:
 def check_quota(
     connection: CinderConnection,
     *,
-    operation: Literal["create", "extend", "snapshot"],
+    operation: QuotaOperation,
     size_gib: int,
     count: int,
     volume_type: str | None,
@@ -44,7 +45,8 @@ def check_quota(
     """Whether the project's quota lets ``count`` volumes of ``size_gib`` GiB be created, or grow.
 
     For "create", ``count`` volumes of ``size_gib`` each; for "extend", ``size_gib`` is the growth
-    of each of ``count`` volumes (0 counts as one) and the number of volumes does not change.
+    of each of ``count`` volumes (0 counts as one) and the number of volumes does not change; for
+    "retype", ``count`` volumes of ``size_gib`` each join ``volume_type`` (its quotas only).
     The quotas are checked in order: volumes, gigabytes, then volumes_<type> and
     gigabytes_<type> of the volume type (by name; ``volume_type`` may be a name or an id, None is
     Cinder's default type). Usage counts what is reserved by requests under way; -1 is unlimited.
@@ -72,7 +74,7 @@ def read_usage(connection: CinderConnection) -> tuple[str, dict[str, Any]]:
 def verdict(
     project_id: str,
     usage: dict[str, Any],
-    operation: Literal["create", "extend", "snapshot"],
+    operation: QuotaOperation,
     size_gib: int,
     count: int,
     type_name: str | None,
@@ -86,12 +88,18 @@ def verdict(
 
 
 @boundary
-def demands(
-    operation: Literal["create", "extend", "snapshot"], size_gib: int, count: int, type_name: str | None
-) -> list[Demand]:
+def demands(operation: QuotaOperation, size_gib: int, count: int, type_name: str | None) -> list[Demand]:
     """What the request adds to each quota it touches."""
-    if operation not in ("create", "extend", "snapshot"):
+    if operation not in ("create", "extend", "snapshot", "retype"):
         raise ValueError(f"unknown operation {operation!r}")
+    if operation == "retype":
+        # the volumes exist already: only the new type's own quotas gain them
+        if type_name is None:
+            return []
+        return [
+            Demand(f"volumes_{type_name}", count, "volume", type_name),
+            Demand(f"gigabytes_{type_name}", size_gib * count, "GiB", type_name),
+        ]
     if operation == "snapshot":
         # Cinder counts a snapshot's size against gigabytes too (unless no_snapshot_gb_quota)
         found = [Demand("snapshots", count, "snapshot"), Demand("gigabytes", size_gib * count, "GiB")]

@@ -1,4 +1,4 @@
-"""Disks as Cinder volumes: create, delete and extend them, and poll many operations at once.
+"""Disks as Cinder volumes: create, delete, extend and retype them, and poll many operations at once.
 
 Cinder works asynchronously: a request only starts an operation, whose outcome shows later in
 the volume's status. The engine therefore keeps a handle per operation and asks
@@ -9,6 +9,10 @@ retried create find the volume of the first attempt instead of making a second o
 storage domain, which lets one filtered list answer for all of a domain's volumes. Cinder lets
 projects without admin rights filter on metadata (it is in its resource_filters.json; ``id`` is
 not).
+
+A retype also leaves a key, the type asked for: Cinder ends a retype it could not do (no backend
+takes the volume) by putting the volume back as it was, indistinguishable in the list from one
+that never began, so the poll compares the volume's type with the key.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from ovirt_cinder_plugin.cinder.calls import boundary, cinder_errors, supports
 from ovirt_cinder_plugin.cinder.credentials import CinderConnection
 from ovirt_cinder_plugin.cinder.errors import (
     CinderError,
+    CinderRefused,
+    RetypeRefused,
     SizeNotRepresentable,
     VolumeInUse,
     VolumeTypeUnknown,
@@ -34,10 +40,14 @@ GIB = 1 << 30
 REQUEST_ID_KEY = "ovirt_request_id"
 DOMAIN_KEY = "ovirt_storage_domain"
 ENGINE_KEY = "ovirt_engine"  # the engine installation that made (or registered) the volume
+RETYPE_KEY = "ovirt_retype_to"  # the volume type the last retype asked for (by name)
+RETYPE_POLICY = "on-demand"  # Cinder may migrate the volume when its backend cannot take the type
+RETYPING = "retyping"
 
 OPERATION_KINDS = frozenset(
-    {"create_disk", "delete_disk", "extend_disk", "clone_disk", "clone_volume", "copy_volume", "delete_volume"}
-)
+    {"create_disk", "delete_disk", "extend_disk", "clone_disk", "clone_volume", "copy_volume", "delete_volume",
+     "retype_disk"}
+)  # fmt: skip
 DELETE_KINDS = frozenset({"delete_disk", "delete_volume"})
 # A volume in these statuses is usable: the create or extend that was asked for is over.
 USABLE_STATUSES = frozenset({"available", "in-use"})
@@ -185,6 +195,44 @@ def extend_volume(connection: CinderConnection, volume_id: str, new_size_gib: in
 
 
 @boundary
+def retype_volume(connection: CinderConnection, volume_id: str, type_name: str) -> None:
+    """Start moving a volume to the volume type ``type_name`` (a name, as Cinder lists volumes'
+    types), migration policy on-demand; nothing is sent while it is being retyped or once it has
+    that type, so that a repeated start does not reach Cinder (which refuses both).
+
+    Cinder's immediate refusals (the type's size limits, multi-attach, the volume's state) raise
+    RetypeRefused (409) with its reason, its quota QuotaExceeded (409); the key the poll reads is
+    taken back then.
+    """
+    volume = connection.client.volumes.get(volume_id)
+    status, current = str(volume.status), str(getattr(volume, "volume_type", None) or "")
+    if status == RETYPING or current == type_name:
+        LOG.info("volume %s: %s, type %s; not retyped to %s again", volume_id, status, current, type_name)
+        if current == type_name and (getattr(volume, "metadata", None) or {}).get(RETYPE_KEY) != type_name:
+            connection.client.volumes.set_metadata(volume_id, {RETYPE_KEY: type_name})
+        return
+    connection.client.volumes.set_metadata(volume_id, {RETYPE_KEY: type_name})
+    try:
+        with cinder_errors(connection):
+            connection.client.volumes.retype(volume_id, type_name, RETYPE_POLICY)
+    except CinderError as error:
+        _forget_retype(connection, volume_id)
+        if type(error) is CinderRefused:
+            cause = getattr(error.__cause__, "message", None) or str(error)
+            raise RetypeRefused(volume_id=volume_id, volume_type=type_name, cause=cause) from error
+        raise
+    LOG.info("retyping volume %s from %s to %s (migration policy %s)", volume_id, current, type_name, RETYPE_POLICY)
+
+
+def _forget_retype(connection: CinderConnection, volume_id: str) -> None:
+    try:
+        with cinder_errors(connection):
+            connection.client.volumes.delete_metadata(volume_id, [RETYPE_KEY])
+    except CinderError as error:
+        LOG.warning("cannot take back the retype key of volume %s: %s", volume_id, error)
+
+
+@boundary
 def operation_states(
     connection: CinderConnection, storage_domain_id: str, handles: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -224,9 +272,24 @@ def _operation_state(
             reason = f"Cinder kept volume {volume_id} ({status}) instead of deleting it"
             return _state(volume_id, "failed", reason, None, status)
         return _state(volume_id, "pending", None, None, status)
+    if handle["kind"] == "retype_disk" and status in USABLE_STATUSES:
+        return _retype_state(volume, status)
     if status in USABLE_STATUSES:
         return _state(volume_id, "done", None, int(volume.size) * GIB, status)
     return _state(volume_id, "pending", None, None, status)
+
+
+def _retype_state(volume: Any, status: str) -> dict[str, Any]:
+    """A usable volume after a retype: done when it has the type asked for, else Cinder gave up."""
+    volume_id, current = str(volume.id), str(getattr(volume, "volume_type", None) or "")
+    wanted = (getattr(volume, "metadata", None) or {}).get(RETYPE_KEY)
+    if wanted is not None and current != wanted:
+        reason = (
+            f"Cinder kept volume {volume_id} {status} with type {current!r}: no backend took it as {wanted!r} "
+            f"(migration policy {RETYPE_POLICY}), or its driver refused the retype"
+        )
+        return _state(volume_id, "failed", reason, None, status)
+    return _state(volume_id, "done", None, int(volume.size) * GIB, status)
 
 
 def _state(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ovirt_cinder_plugin import rbd_images
-from ovirt_cinder_plugin.cinder import attachments, snapshots, volumes
+from ovirt_cinder_plugin.cinder import attachments, quota, snapshots, volumes
 from ovirt_cinder_plugin.cinder.connection import CinderConnection
 from ovirt_cinder_plugin.cinder.errors import CinderError, SecretMissing
 from ovirt_cinder_plugin.db.models import Provider
@@ -65,6 +65,15 @@ class DiskOperations:
         volume_id = disk.active_volume_id
         volumes.extend_volume(self.connection(storage_domain), volume_id, volumes.size_in_gib(new_size))
         return {"backend_id": volume_id, "kind": "extend_disk", "request_id": disk.id}
+
+    def retype(self, storage_domain: Any, disk: Any, volume_type: str) -> dict[str, str]:
+        """Cinder's retype of the disk's active volume to ``volume_type`` (a name or an id: the
+        poll compares names, as Cinder lists volumes with their type's name)."""
+        volume_id = disk.active_volume_id
+        connection = self.connection(storage_domain)
+        type_name = quota.volume_type_name(connection, volume_type) or volume_type
+        volumes.retype_volume(connection, volume_id, type_name)
+        return {"backend_id": volume_id, "kind": "retype_disk", "request_id": disk.id}
 
     def snapshot(self, storage_domain: Any, disk: Any, snapshot: Any, resuming: bool) -> dict[str, str]:
         snapshot_id = snapshots.create_snapshot(

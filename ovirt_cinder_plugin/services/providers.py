@@ -25,7 +25,14 @@ from ovirt_cinder_plugin.cinder.errors import (
     ServiceUnreachable,
     TokenRefused,
 )
-from ovirt_cinder_plugin.cinder.volume_types import VolumeType, get_volume_type, list_volume_types
+from ovirt_cinder_plugin.cinder.volume_types import (
+    VolumeType,
+    create_volume_type,
+    delete_volume_type,
+    get_volume_type,
+    list_volume_types,
+    update_volume_type,
+)
 from ovirt_cinder_plugin.db.models import AuthenticationKey, Provider, new_id
 from ovirt_cinder_plugin.services.connections import ConnectionCache
 
@@ -137,8 +144,35 @@ class ProviderService:
         return list_volume_types(self.cached_connection(provider))
 
     def volume_type(self, provider: Provider, volume_type_id: str) -> VolumeType:
-        """One of Cinder's volume types; VolumeTypeNotFound (404) when Cinder has none of that id."""
+        """One of Cinder's volume types, by id or name; VolumeTypeNotFound (404) when Cinder has
+        none."""
         return get_volume_type(self.cached_connection(provider), volume_type_id)
+
+    def add_volume_type(self, provider: Provider, data: dict[str, Any]) -> VolumeType:
+        """A new Cinder volume type; ``data`` is checked by the schema already (name,
+        description, ``properties`` as extra specs), so Cinder hears only a request it takes."""
+        return create_volume_type(
+            self.cached_connection(provider),
+            name=data["name"],
+            description=data.get("description", ""),
+            extra_specs=data.get("properties", {}),
+        )
+
+    def update_volume_type(self, provider: Provider, volume_type_id: str, data: dict[str, Any]) -> VolumeType:
+        """Change what ``data`` names; ``properties`` replace the type's extra specs."""
+        if not data:
+            raise ProviderRefused(400, "openstack_volume_type: give a name, a description or properties to change")
+        return update_volume_type(
+            self.cached_connection(provider),
+            volume_type_id,
+            name=data.get("name"),
+            description=data.get("description"),
+            extra_specs=data.get("properties"),
+        )
+
+    def remove_volume_type(self, provider: Provider, volume_type_id: str) -> None:
+        """Delete a Cinder volume type (409 in Cinder's words while volumes use it)."""
+        delete_volume_type(self.cached_connection(provider), volume_type_id)
 
     # -- providers ----------------------------------------------------------------------
     def get(self, session: Session, provider_id: str) -> Provider:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ovirt_cinder_plugin.cinder import quota
 from ovirt_cinder_plugin.cinder.connection import CinderConnection
@@ -44,7 +44,7 @@ class QuotaLedger:
         key: str,
         connection: CinderConnection,
         *,
-        operation: Literal["create", "extend", "snapshot"],
+        operation: quota.QuotaOperation,
         size_gib: int,
         count: int,
         volume_type: str | None,

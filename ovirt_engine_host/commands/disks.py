@@ -3,9 +3,11 @@ means for the disk row. The coordinator is generic; these classes are the callba
 
 ``create_disk`` keeps the new disk in its command's payload until the backend named the volume,
 then writes the row with the volume id as the disk id; ``delete_disk`` removes the row once the
-backend's volume is gone; ``extend_disk`` records the new size once the backend reached it.
+backend's volume is gone; ``extend_disk`` records the new size once the backend reached it;
+``retype_disk`` records the new volume type once the volume has it.
 A definite refusal at the start puts the disk back as it was; a failure reported later marks the
-disk ``illegal`` with the backend's reason (oVirt does the same).
+disk ``illegal`` with the backend's reason (oVirt does the same) — but for a retype, whose later
+failure is the backend keeping the volume as it was: the disk goes back as it was too.
 """
 
 from __future__ import annotations
@@ -162,6 +164,25 @@ class ExtendDisk(DiskOperation):
         disk.status, disk.status_detail = "ok", None
 
 
+class RetypeDisk(DiskOperation):
+    kind = "retype_disk"
+    progress = "Changing the volume's type"
+
+    def start(
+        self, hooks: EngineHooks, session: Session, domain: StorageDomain, command: Command, resuming: bool
+    ) -> Any:
+        return hooks.retype_disk(domain, self.disk(session, command), payload_of(command)["volume_type"])
+
+    def succeeded(self, session: Session, command: Command, status: OperationStatus) -> None:
+        disk = self.disk(session, command)
+        disk.volume_type = payload_of(command)["volume_type"]
+        disk.status, disk.status_detail = "ok", None
+
+    def failed(self, session: Session, command: Command, reason: str) -> None:
+        """The backend kept the volume's type: the disk is as it was (the job keeps the reason)."""
+        self.rejected(session, command)
+
+
 def register(registry: Registry) -> None:
-    for operation in (CreateDisk(), DeleteDisk(), ExtendDisk()):
+    for operation in (CreateDisk(), DeleteDisk(), ExtendDisk(), RetypeDisk()):
         registry.register_operation(operation)

@@ -30,6 +30,12 @@ def check_size(registered: StorageDomainType, size: int, field: str = "provision
         raise Refused(400, f"{field}: {rules['size_rule']}; {size} bytes is not a positive multiple of {granularity}")
 
 
+def check_extra_field(registered: StorageDomainType, field: str) -> None:
+    """The storage type takes ``field`` (one of :data:`EXTRA_FIELDS`), e.g. for a change of it."""
+    if field not in registered["disks"]["extra_fields"]:
+        raise Refused(400, f"{field}: {registered['storage_type']} disks take no {field}")
+
+
 def check_new_disk(registered: StorageDomainType, spec: Mapping[str, Any]) -> None:
     """A new disk's format, size, sharing and extra fields, as its storage type allows them."""
     rules, storage_type = registered["disks"], registered["storage_type"]

@@ -21,8 +21,12 @@ What the fuzzer sends is made safe in one place, :func:`made_safe`, right before
 a provider's URLs are the stack's (never a generated host: this machine talks to loopback
 only), a host's libvirt URI is libvirt's in-process test driver (never the stack's libvirtd),
 disks are 1 or 2 GiB (whole GiB, as Cinder sizes them) and of the stack's ``fake`` volume type
-(no Ceph space), the fuzzer's own provider is not removed, and the administrator's own password
-and flag are left alone (else the fuzzer locks itself out, which the API allows on purpose).
+(no Ceph space; a retype asks for that type too), the fuzzer's own provider is not removed, and
+the administrator's own password and flag are left alone (else the fuzzer locks itself out,
+which the API allows on purpose).
+Cinder's volume types are shared by everyone on the stack: the volume types the fuzzer adds are
+named ``fuzz-…``, it changes and removes only those (any other id is sent as a stand-in that
+names none: 404), and they are deleted afterwards.
 Every other reference by id is grounded in a real data center, storage domain or host
 (:func:`grounded`), so that bodies get past "no such data center" into the handlers. Every
 Cinder volume of the fuzzer's storage domains is deleted afterwards, and checked gone.
@@ -70,6 +74,10 @@ TEST_LIBVIRT_URI = "test:///default"
 KEPT_PROVIDER_STAND_IN = "kept-provider"
 """The id a DELETE of the fuzzer's own provider is sent to instead (none: 404), else the first
 such DELETE ends every disk operation of the run."""
+FUZZ_TYPE_PREFIX = "fuzz-"
+"""The name prefix of the volume types the fuzzer adds (and deletes afterwards)."""
+KEPT_TYPE_STAND_IN = "kept-volume-type"
+"""The id a PUT or DELETE of a volume type the fuzzer did not add is sent to instead (none: 404)."""
 SCHEMATHESIS_CONFIG = {
     "auth": {"basic": {"username": ADMIN[0], "password": ADMIN[1]}},
     "generation": {"database": "none"},  # no example database: each run draws anew
@@ -86,6 +94,7 @@ class FuzzTarget:
     provider_id: str
     storage_domain_ids: list[str]
     host_ids: list[str] = field(default_factory=list)
+    volume_type_ids: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     refusals: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -110,6 +119,8 @@ class FuzzTarget:
         if response.status_code == 201 and isinstance(body := _json(response), dict):
             if case.operation.path == "/api/hosts":
                 self.host_ids.append(str(body["id"]))
+            if case.operation.path.endswith("/volumetypes"):
+                self.volume_type_ids.append(str(body["id"]))
             domain = body.get("storage_domain")
             if isinstance(domain, dict) and domain.get("id") not in self.storage_domain_ids:
                 self.storage_domain_ids.append(str(domain["id"]))
@@ -170,9 +181,14 @@ def made_safe(target: FuzzTarget, case: schemathesis.Case[Any]) -> None:
     parameters = case.path_parameters or {}
     if method == "DELETE" and parameters.get("provider_id") == target.provider_id and "{key_id}" not in path:
         parameters["provider_id"] = KEPT_PROVIDER_STAND_IN
+    if method in {"PUT", "DELETE"} and parameters.get("volume_type_id") not in (None, *target.volume_type_ids):
+        parameters["volume_type_id"] = KEPT_TYPE_STAND_IN  # a type the stack or someone else uses
     body = case.body
     if not isinstance(body, dict):
         return  # not an object: refused by the schema before any handler, nothing reaches a backend
+    name = body.get("name")
+    if "/volumetypes" in path and isinstance(name, str):
+        body["name"] = FUZZ_TYPE_PREFIX + name
     if body.get("url"):  # empty: Keystone's catalog names the stack's Cinder
         body["url"] = target.stack.cinder_url
     if "authentication_url" in body:
@@ -184,6 +200,8 @@ def made_safe(target: FuzzTarget, case: schemathesis.Case[Any]) -> None:
         body["provisioned_size"] = GiB * (1 + size % (MAX_DISK_BYTES // GiB))
     if path.endswith("/disks") and method == "POST":
         body["openstack_volume_type"] = {"name": target.stack.volume_type_fake}
+    if path == "/api/disks/{disk_id}" and method == "PUT" and isinstance(body.get("openstack_volume_type"), dict):
+        body["openstack_volume_type"] = {"name": target.stack.volume_type_fake}  # no retype onto Ceph's pool
     if path == "/api/users/{user_id}" and parameters.get("user_id") in {target.admin_id, ADMIN[0]}:
         body.pop("password", None)
         body.pop("administrator", None)
@@ -246,6 +264,9 @@ def fuzz_target(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Itera
             domain_ids += [
                 d["id"] for d in engine.request("GET", "/api/storagedomains").json if d["id"] not in domain_ids
             ]
+        for volume_type in cinder.volume_types.list():  # once the volumes that might use them are gone
+            if str(volume_type.name).startswith(FUZZ_TYPE_PREFIX):
+                cinder.volume_types.delete(volume_type)
         left = [volume_id for domain_id in domain_ids for volume_id in cinder_volumes(cinder, domain_id)]
         assert left == [], f"volumes the fuzzer made are still in Cinder: {left}"
     finally:

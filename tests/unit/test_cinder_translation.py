@@ -55,6 +55,7 @@ CALLS: dict[str, Callable[[CinderConnection], Any]] = {
     ),
     "volumes.delete_volume": lambda c: volumes.delete_volume(c, "v"),
     "volumes.extend_volume": lambda c: volumes.extend_volume(c, "v", 2),
+    "volumes.retype_volume": lambda c: volumes.retype_volume(c, "v", "rbd"),
     "volumes.operation_states": lambda c: volumes.operation_states(c, "d", []),
     "quota.check_quota": lambda c: quota.check_quota(c, operation="create", size_gib=1, count=1, volume_type="rbd"),
     "quota.read_usage": quota.read_usage,
@@ -68,6 +69,11 @@ CALLS: dict[str, Callable[[CinderConnection], Any]] = {
     "volumes.claim_volume": lambda c: volumes.claim_volume(c, "v", "d", "e"),
     "volume_types.list_volume_types": volume_types.list_volume_types,
     "volume_types.get_volume_type": lambda c: volume_types.get_volume_type(c, "t"),
+    "volume_types.create_volume_type": lambda c: volume_types.create_volume_type(
+        c, name="t", description="", extra_specs={"k": "v"}
+    ),
+    "volume_types.update_volume_type": lambda c: volume_types.update_volume_type(c, "t", name="u", extra_specs={}),
+    "volume_types.delete_volume_type": lambda c: volume_types.delete_volume_type(c, "t"),
     "snapshots.create_snapshot": lambda c: snapshots.create_snapshot(
         c, volume_id="v", request_id="r", storage_domain_id="d", name="n", description=""
     ),

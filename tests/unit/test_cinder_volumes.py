@@ -299,6 +299,8 @@ def handle(volume_id: str, kind: str) -> dict[str, str]:
         ("delete_disk", "error_deleting", "failed"),
         ("delete_disk", "available", "failed"),
         ("delete_disk", "in-use", "failed"),
+        ("retype_disk", "retyping", "pending"),
+        ("retype_disk", "error", "failed"),
     ],
 )
 def test_each_status_maps_to_a_state(
@@ -539,3 +541,71 @@ def test_without_keystone_the_quota_project_is_the_credentials_project() -> None
     client = cinder_client.Client("3.71", session=keystone_session(credentials), os_endpoint=credentials.url)
     noauth = CinderConnection(client=client, microversion="3.71", server_min_version="3.0", server_max_version="3.71")
     assert quota._project_id(noauth) == "demo"
+
+
+# retype_volume and its poll
+
+
+def test_a_retype_is_sent_once_and_done_when_the_volume_has_the_type(
+    cinder: FakeCinder, connection: CinderConnection
+) -> None:
+    volume = cinder.add("available", metadata={volumes.DOMAIN_KEY: DOMAIN})
+    volume.volume_type = "fake"
+    volumes.retype_volume(connection, volume.id, "rbd")
+    assert cinder.calls_to("volumes", "retype") == [((volume.id, "rbd", "on-demand"), {})]
+    volumes.retype_volume(connection, volume.id, "rbd")  # a repeated start while Cinder retypes
+    assert len(cinder.calls_to("volumes", "retype")) == 1
+    (answer,) = volumes.operation_states(connection, DOMAIN, [handle(volume.id, "retype_disk")])
+    assert (answer["state"], answer["backend_status"]) == ("pending", "retyping")
+    volume.status, volume.volume_type = "available", "rbd"
+    (answer,) = volumes.operation_states(connection, DOMAIN, [handle(volume.id, "retype_disk")])
+    assert answer["state"] == "done"
+
+
+def test_a_volume_put_back_with_its_old_type_is_a_failed_retype(
+    cinder: FakeCinder, connection: CinderConnection
+) -> None:
+    volume = cinder.add("available", metadata={volumes.DOMAIN_KEY: DOMAIN})
+    volume.volume_type = "fake"
+    volumes.retype_volume(connection, volume.id, "rbd")
+    volume.status = "available"  # Cinder's scheduler found no backend: the volume as it was
+    (answer,) = volumes.operation_states(connection, DOMAIN, [handle(volume.id, "retype_disk")])
+    assert answer["state"] == "failed"
+    assert "kept volume" in answer["reason"]
+    assert "'fake'" in answer["reason"]
+    assert "'rbd'" in answer["reason"]
+
+
+def test_a_volume_of_the_type_already_is_not_retyped(cinder: FakeCinder, connection: CinderConnection) -> None:
+    volume = cinder.add("available", metadata={volumes.DOMAIN_KEY: DOMAIN})
+    volume.volume_type = "rbd"
+    volumes.retype_volume(connection, volume.id, "rbd")
+    assert cinder.calls_to("volumes", "retype") == []
+    (answer,) = volumes.operation_states(connection, DOMAIN, [handle(volume.id, "retype_disk")])
+    assert answer["state"] == "done"
+
+
+def test_a_retype_cinder_refuses_is_a_409_with_its_reason_and_leaves_no_key(
+    cinder: FakeCinder, connection: CinderConnection
+) -> None:
+    volume = cinder.add("available", metadata={volumes.DOMAIN_KEY: DOMAIN})
+    volume.volume_type = "fake"
+    refusal = "Specified volume size of '1' is greater than the maximum allowable size of '0' for volume type 'rbd'."
+    cinder.fail[("volumes", "retype")] = cinder_exceptions.BadRequest(400, refusal)
+    with pytest.raises(errors.RetypeRefused) as raised:
+        volumes.retype_volume(connection, volume.id, "rbd")
+    assert raised.value.status == 409
+    assert str(raised.value).startswith("openstack_volume_type: Cinder refused to retype volume")
+    assert refusal in str(raised.value)
+    assert volumes.RETYPE_KEY not in volume.metadata
+    assert volume.status == "available"
+
+
+def test_a_retype_counts_against_the_new_types_quotas_only() -> None:
+    full = {"volumes": {"limit": 1, "in_use": 1}, "gigabytes": {"limit": 1, "in_use": 1}}
+    assert quota.verdict(PROJECT_ID, full, "retype", 2, 1, "rbd")["allowed"] is True
+    typed = {**full, "gigabytes_rbd": {"limit": 3, "in_use": 2}}
+    refused = quota.verdict(PROJECT_ID, typed, "retype", 2, 1, "rbd")
+    assert (refused["allowed"], refused["limit"], refused["requested"]) == (False, "gigabytes_rbd", 2)
+    assert refused["message"].startswith("gigabytes_rbd: the quota of project")
+    assert quota.demands("retype", 2, 1, None) == []

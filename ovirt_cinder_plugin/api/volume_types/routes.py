@@ -1,5 +1,6 @@
 """``/api/openstackvolumeproviders/{id}/volumetypes``: the provider's Cinder volume types, read
-live from Cinder."""
+live from Cinder, and managed there by administrators (add, update, remove: writes declare
+admin-level actions, so the default permissions refuse other users with a 403)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from typing import Any
 from flask.views import MethodView
 
 from ovirt_cinder_plugin.api.common import PROVIDERS_PATH, dict_to_properties, provider_reference
-from ovirt_cinder_plugin.api.volume_types.schemas import VolumeTypeSchema
+from ovirt_cinder_plugin.api.volume_types.schemas import (
+    VolumeTypeCreateSchema,
+    VolumeTypeSchema,
+    VolumeTypeUpdateSchema,
+)
 from ovirt_cinder_plugin.cinder.volume_types import VolumeType
 from ovirt_cinder_plugin.services.providers import ProviderService
 from ovirt_engine_host.contract import PluginServices
@@ -40,6 +45,16 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
                 provider = providers.get(session, provider_id)
                 return [volume_type_document(provider, t) for t in providers.volume_types(provider)]
 
+        @blp.action("create", "openstack_volume_type")
+        @blp.arguments(VolumeTypeCreateSchema)
+        @blp.response(201, VolumeTypeSchema)
+        @blp.alt_response(409, description="Cinder has a type of that name, or its policy refuses the provider's user")
+        def post(self, data: dict[str, Any], provider_id: str) -> Any:
+            """Add a Cinder volume type (its properties are Cinder's extra specs)"""
+            with providers.session() as session:
+                provider = providers.get(session, provider_id)
+                return volume_type_document(provider, providers.add_volume_type(provider, data))
+
     @blp.route("/<string:provider_id>/volumetypes/<string:volume_type_id>")
     class VolumeTypeByIdViews(MethodView):
         @blp.action("read", "openstack_volume_type", by="volume_type_id")
@@ -49,5 +64,24 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
             with providers.session() as session:
                 provider = providers.get(session, provider_id)
                 return volume_type_document(provider, providers.volume_type(provider, volume_type_id))
+
+        @blp.action("update", "openstack_volume_type", by="volume_type_id")
+        @blp.arguments(VolumeTypeUpdateSchema)
+        @blp.response(200, VolumeTypeSchema)
+        @blp.alt_response(409, description="The name is taken, or volumes use the type (its extra specs stay)")
+        def put(self, data: dict[str, Any], provider_id: str, volume_type_id: str) -> Any:
+            """Update a Cinder volume type; properties replace its extra specs"""
+            with providers.session() as session:
+                provider = providers.get(session, provider_id)
+                updated = providers.update_volume_type(provider, volume_type_id, data)
+                return volume_type_document(provider, updated)
+
+        @blp.action("delete", "openstack_volume_type", by="volume_type_id")
+        @blp.response(204)
+        @blp.alt_response(409, description="Volumes use the type (Cinder's message)")
+        def delete(self, provider_id: str, volume_type_id: str) -> None:
+            """Remove a Cinder volume type"""
+            with providers.session() as session:
+                providers.remove_volume_type(providers.get(session, provider_id), volume_type_id)
 
     return blp

@@ -144,8 +144,12 @@ class DiskByIdViews(MethodView):
     @blp.action("update", "disk", by="disk_id")
     @blp.arguments(DiskUpdateSchema)
     @blp.response(200, DiskSchema)
+    @blp.alt_response(409, description="A quota, a running VM or the backend refuses the extend or the retype")
     def put(self, data: dict[str, Any], disk_id: str) -> Any:
-        """Update a disk; a larger ``provisioned_size`` extends it (the disk is ``locked`` meanwhile)"""
+        """Update a disk; a larger size extends it, another openstack_volume_type retypes it
+
+        The disk is ``locked`` while its volume grows or changes type.
+        """
         disk_id, _ = split_matrix(disk_id)
         return service().update(disk_id, data, owner_id())
 

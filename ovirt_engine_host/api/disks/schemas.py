@@ -91,6 +91,14 @@ class DiskUpdateSchema(ma.Schema):
     provisioned_size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_BYTES))
     bootable = ma.fields.Boolean()
     interface = ma.fields.String(validate=ma.validate.OneOf(INTERFACES))
+    openstack_volume_type = ma.fields.Method(
+        deserialize="load_reference", data_key="openstack_volume_type", attribute="volume_type",
+        metadata={OPENAPI_SCHEMA: Reference, "description": "another type retypes the disk (locked meanwhile)"},
+    )  # fmt: skip
+
+    def load_reference(self, value: Any) -> str:
+        reference = Reference().load(value)
+        return str(reference.get("id") or reference["name"])
 
 
 class DeleteArgs(ma.Schema):
