@@ -15,6 +15,7 @@ from ovirt_engine_host.contract import (
     ConnectionInfo,
     DataCenterView,
     DiskView,
+    DomainStatus,
     HostSecret,
     HostView,
     OperationHandle,
@@ -158,6 +159,9 @@ class EngineHooks:
 
     def check_quota(self, storage_domain: StorageDomainView, request: QuotaRequestView) -> QuotaVerdict | None:
         return cast("QuotaVerdict | None", self._storage("check_quota", storage_domain=storage_domain, request=request))
+
+    def domain_status(self, storage_domain: StorageDomainView) -> DomainStatus | None:
+        return cast("DomainStatus | None", self._storage("domain_status", storage_domain=storage_domain))
 
     # -- hosts -------------------------------------------------------------------------
     def prepare_disk(
