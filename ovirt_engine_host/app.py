@@ -39,6 +39,7 @@ from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.database import make_engine, make_session_factory
 from ovirt_engine_host.db.models import User
+from ovirt_engine_host.monitoring.monitor import DomainMonitor
 from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
 from ovirt_engine_host.security import SecretBox, password_matches
@@ -123,7 +124,10 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     template_commands.register(registry)
     collection.register(registry)
     coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
-    state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator))
+    monitor = DomainMonitor(session_factory, hooks, config.monitor)  # started with the poller
+    state = EngineState(
+        config, database, session_factory, hooks, services, coordinator, Poller(coordinator, [monitor]), monitor
+    )
     state.attach(app)
     services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))
 

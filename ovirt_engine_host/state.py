@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
+from ovirt_engine_host.monitoring.monitor import DomainMonitor
 from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks
 
@@ -26,6 +27,7 @@ class EngineState:
     services: EngineServices
     coordinator: CommandCoordinator
     poller: Poller
+    monitor: DomainMonitor
 
     def attach(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self
