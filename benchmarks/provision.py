@@ -39,7 +39,7 @@ from werkzeug.serving import make_server
 from ovirt_cinder_plugin.cinder.connection import connect
 from ovirt_engine_host.app import create_app
 from ovirt_engine_host.commands import clock
-from ovirt_engine_host.config import EngineConfig, PollerSettings
+from ovirt_engine_host.config import EngineConfig, MonitorSettings, PollerSettings
 from ovirt_engine_host.db.models import Command, Job
 from ovirt_engine_host.state import engine_state
 from tests.disks import DOMAIN_KEY, GiB, counting_cinder_requests
@@ -182,7 +182,10 @@ def served_engine(stack: Stack, database_url: str) -> Iterator[tuple[str, Any, s
     its coordinator, the storage domain of a provider on the stack's Cinder)."""
     with tempfile.TemporaryDirectory(prefix="ovirt-bench-") as state_dir:
         build_engine(Path(state_dir), database_url)  # migrations, admin, data center dc1
-        app = create_app(EngineConfig(state_dir=Path(state_dir), database_url=database_url, poller=PollerSettings()))
+        # the domain monitor's own volume lists would blur the count of the poller's
+        config = EngineConfig(state_dir=Path(state_dir), database_url=database_url, poller=PollerSettings(),
+                              monitor=MonitorSettings(enabled=False))  # fmt: skip
+        app = create_app(config)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -209,7 +212,7 @@ def served_engine(stack: Stack, database_url: str) -> Iterator[tuple[str, Any, s
             yield url, engine_state(app).coordinator, domain_id
         finally:
             server.shutdown()
-            engine_state(app).stop_background()
+            engine_state(app).poller.stop()
             engine_state(app).database.dispose()
 
 

@@ -14,6 +14,7 @@ from ovirt_cinder_plugin.hostside import rbd_disks
 from ovirt_cinder_plugin.hostside.install import hook_scripts
 from ovirt_cinder_plugin.runtime import runtime_for
 from ovirt_cinder_plugin.services.disks import DiskOperations
+from ovirt_cinder_plugin.services.domain_status import domain_status
 from ovirt_engine_host.contract import PluginServices, RestApi, StorageDomainType, hookimpl
 
 STORAGE_DOMAIN_TYPE = "cinder"
@@ -152,6 +153,12 @@ def ovirt_engine_check_quota(storage_domain: Any, request: Any, services: Any) -
 def ovirt_engine_retype_disk(storage_domain: Any, disk: Any, volume_type: str, services: Any) -> dict[str, str] | None:
     operations = _disks(storage_domain, services)
     return operations.retype(storage_domain, disk, volume_type) if operations else None
+
+
+@hookimpl
+def ovirt_engine_domain_status(storage_domain: Any, services: Any) -> dict[str, Any] | None:
+    operations = _disks(storage_domain, services)
+    return domain_status(operations, storage_domain) if operations else None
 
 
 @hookimpl

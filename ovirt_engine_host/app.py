@@ -41,6 +41,7 @@ from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.database import make_engine, make_session_factory
 from ovirt_engine_host.db.models import User
+from ovirt_engine_host.monitoring.monitor import DomainMonitor
 from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
 from ovirt_engine_host.security import SecretBox, password_matches
@@ -128,8 +129,11 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     stateless_commands.register(registry)
     collection.register(registry)
     coordinator = CommandCoordinator(session_factory, hooks, config.poller, registry)
-    monitor = VmMonitor(lambda: VmChecks(state), config.vm_monitor_interval)
-    state = EngineState(config, database, session_factory, hooks, services, coordinator, Poller(coordinator), monitor)
+    # the monitors start and stop with the poller, in threads of their own
+    monitor = DomainMonitor(session_factory, hooks, config.monitor)
+    vm_monitor = VmMonitor(lambda: VmChecks(state), config.vm_monitor_interval)
+    poller = Poller(coordinator, [monitor, vm_monitor])
+    state = EngineState(config, database, session_factory, hooks, services, coordinator, poller, monitor, vm_monitor)
     state.attach(app)
     services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))
 
@@ -147,7 +151,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     app.before_request(rest.require_authentication(Authenticator(state)))
     app.before_request(authorization.authorize_request)
     if config.poller.enabled:
-        state.start_background()
+        state.poller.start()
     return app
 
 

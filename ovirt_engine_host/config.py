@@ -51,6 +51,41 @@ class PollerSettings:
 
 
 @dataclass(frozen=True)
+class MonitorSettings:
+    """The storage-domain monitor, a thread next to the command poller in every engine process
+    (:mod:`ovirt_engine_host.monitoring`). Every ``status_interval`` seconds a domain's backend
+    is asked how it is (reachable, capacity); a domain whose backend has not answered for
+    ``inactive_after`` seconds becomes ``inactive`` (no new disks), ``active`` again at the first
+    answer. Every ``sync_interval`` seconds the domain's disks are reconciled with one volume
+    list of the backend. ``lease_seconds`` bounds how long one process may hold a domain's
+    monitoring before another may take over (a hung backend call, a crashed process). The
+    settings are per engine and stored nowhere: each process reads them, the due times they make
+    are in the database so that only one process works on a domain per period. Every field can
+    be set by an ``OVIRT_ENGINE_MONITOR_<FIELD>`` variable (``OVIRT_ENGINE_MONITOR_SYNC_INTERVAL=60``);
+    ``enabled`` false (``0``) runs no monitor thread (it runs only where the poller runs)."""
+
+    enabled: bool = True
+    status_interval: float = 10.0
+    sync_interval: float = 60.0
+    inactive_after: float = 60.0
+    lease_seconds: float = 120.0
+
+    @classmethod
+    def from_environment(cls) -> MonitorSettings:
+        def number(name: str, default: float) -> float:
+            return float(os.environ.get(f"OVIRT_ENGINE_MONITOR_{name}", default))
+
+        defaults = cls()
+        return cls(
+            enabled=os.environ.get("OVIRT_ENGINE_MONITOR_ENABLED", "1") not in {"0", "false", "no"},
+            status_interval=number("STATUS_INTERVAL", defaults.status_interval),
+            sync_interval=number("SYNC_INTERVAL", defaults.sync_interval),
+            inactive_after=number("INACTIVE_AFTER", defaults.inactive_after),
+            lease_seconds=number("LEASE_SECONDS", defaults.lease_seconds),
+        )
+
+
+@dataclass(frozen=True)
 class EngineConfig:
     """``database_url`` empty means SQLite in ``state_dir/engine.db``; PostgreSQL by URL
     (``postgresql+psycopg://user@host/db``). The VDSM hook scripts the host agent runs are the
@@ -64,6 +99,7 @@ class EngineConfig:
     max_body_bytes: int = 1024 * 1024
     disabled_plugins: tuple[str, ...] = ()
     poller: PollerSettings = field(default_factory=lambda: PollerSettings())
+    monitor: MonitorSettings = field(default_factory=lambda: MonitorSettings())
     hook_pythonpath: str = str(Path(__file__).resolve().parent.parent)
     flask: dict[str, Any] = field(default_factory=dict)
     # How often the VM monitor asks the hosts what they run (seconds; 0: no monitor).
@@ -84,6 +120,7 @@ class EngineConfig:
             "database_url": os.environ.get("OVIRT_ENGINE_DATABASE_URL", ""),
             "disabled_plugins": tuple(p for p in os.environ.get("OVIRT_ENGINE_DISABLED_PLUGINS", "").split(",") if p),
             "poller": PollerSettings.from_environment(),
+            "monitor": MonitorSettings.from_environment(),
             "hook_pythonpath": os.environ.get("OVIRT_ENGINE_HOOK_PYTHONPATH") or cls.hook_pythonpath,
             "vm_monitor_interval": float(os.environ.get("OVIRT_ENGINE_VM_MONITOR_INTERVAL", cls.vm_monitor_interval)),
         }

@@ -17,7 +17,8 @@ without notice. What crosses the boundary:
 - *Return values* are plain ``dict`` objects (or lists of them) with exactly the keys of the
   ``TypedDict`` named in the spec (:class:`OperationHandle`, :class:`OperationStatus`,
   :class:`ConnectionInfo`, :class:`HostSecret`, :class:`QuotaVerdict`,
-  :class:`StorageDomainType`, :class:`MigrationBranch`): every key present, ``None`` where allowed.
+  :class:`StorageDomainType`, :class:`MigrationBranch`, :class:`DomainStatus`,
+  :class:`BackendVolume`): every key present, ``None`` where allowed.
 
 **A spec exists only while the engine calls it**: the specs for snapshots, clones, reverts and
 unregistered disks come with the features that call them.
@@ -90,6 +91,7 @@ OPERATION_KINDS = ("create_disk", "delete_disk", "extend_disk", "create_snapshot
 without the ``ovirt_engine_`` prefix."""
 
 OperationState = Literal["pending", "done", "failed", "gone"]
+VolumeCondition = Literal["ok", "busy", "error"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,6 +398,12 @@ class BackendVolume(TypedDict):
     """The engine installation that tagged it (:attr:`PluginServices.engine_id`), if any."""
     request_id: str | None
     """The engine request that created it, if an engine made it."""
+    condition: VolumeCondition
+    """The plugin's reading of ``status`` for the engine: ``ok`` (usable: Cinder's ``available``,
+    ``in-use``), ``busy`` (an operation runs on it: ``creating``, ``extending``, ``attaching``…)
+    or ``error`` (it failed: ``error``, ``error_extending``…)."""
+    reason: str | None
+    """Why it is in ``error``, in the backend's words where it has them; ``None`` otherwise."""
 
 
 class OperationHandle(TypedDict):
@@ -521,6 +529,25 @@ class StorageDomainType(TypedDict):
     storage_type: str
     disks: DiskRules
     host: HostIntegration
+
+
+class DomainStatus(TypedDict):
+    """How a storage domain's backend is, for the engine's domain monitor."""
+
+    reachable: bool
+    """Whether the backend (and what it depends on: Keystone) answered now. The engine shows the
+    domain ``inactive`` once it has not answered for a while, ``active`` at the first answer."""
+    reason: str | None
+    """Why it did not answer (administrator-readable, no secret); ``None`` when it did."""
+    available: int | None
+    """Bytes that may still be allocated on the domain (oVirt's ``available``); ``None`` when
+    unknown (not reachable, unlimited)."""
+    used: int | None
+    """Bytes in use on the domain (oVirt's ``used``); ``None`` when unknown."""
+    source: str | None
+    """Where ``available`` and ``used`` come from, in the plugin's word (the Cinder plugin:
+    ``pool_statistics``, Cinder's pools as an administrator sees them, or ``quota``, the
+    project's gigabytes quota and usage); ``None`` when unknown."""
 
 
 class MigrationBranch(TypedDict):
@@ -878,7 +905,11 @@ def ovirt_engine_list_volumes(
     :return: A list of :class:`BackendVolume`.
 
     **When**: ``GET /storagedomains/{id}/disks;unregistered`` (or ``?unregistered=true``) and
-    before a registration.
+    before a registration; and by the engine's domain monitor every
+    ``OVIRT_ENGINE_MONITOR_SYNC_INTERVAL`` seconds per domain, in one engine process at a time,
+    to reconcile the domain's disks with their volumes (a volume gone or in ``error`` makes its
+    disk ``illegal``, one resized outside the engine gives the disk its size; the reconciliation
+    never deletes anything and leaves disks with an operation under way alone).
 
     .. versionadded:: 0.3
     """
@@ -1094,6 +1125,32 @@ def ovirt_engine_retype_disk(
     **When**: when ``PUT /disks/{id}`` names another ``openstack_volume_type`` for a disk that no
     running VM uses (the engine refuses those, and template disks), after
     :func:`ovirt_engine_check_quota` allowed the retype; the disk is ``LOCKED`` meanwhile.
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_domain_status(storage_domain: StorageDomainView, services: PluginServices) -> DomainStatus | None:
+    """Tell whether a storage domain's backend answers, and how much room it has.
+
+    An implementation returns ``None`` when ``storage_domain.type`` is not its own (a type whose
+    plugin has no answer is not monitored: its status and capacity stay as they are).
+    Stops at first non-None result, see firstresult. A backend that does not answer is a
+    :class:`DomainStatus` with ``reachable`` false and the reason, not an exception (an exception
+    counts the same, its message taken as the reason). It should make a small, constant number
+    of backend requests, and must not change anything.
+
+    :param storage_domain: The domain; reads ``id``, ``type``, ``backend_ref``.
+    :param services: The engine's service facade (:class:`PluginServices`).
+    :return: A :class:`DomainStatus` ``{"reachable", "reason", "available", "used", "source"}``
+        (sizes in bytes), or ``None`` for a foreign domain type.
+
+    **When**: by the engine's domain monitor, in one engine process at a time, every
+    ``OVIRT_ENGINE_MONITOR_STATUS_INTERVAL`` seconds per storage domain; a domain that has not
+    answered for ``OVIRT_ENGINE_MONITOR_INACTIVE_AFTER`` seconds becomes ``inactive`` (new disks
+    on it are refused with 409), and ``active`` again at the first answer. The capacity is shown
+    as the domain's ``available`` and ``used``.
 
     .. versionadded:: 0.3
     """

@@ -15,6 +15,7 @@ from ovirt_engine_host.contract import (
     ConnectionInfo,
     DataCenterView,
     DiskView,
+    DomainStatus,
     HostSecret,
     HostView,
     OperationHandle,
@@ -164,6 +165,9 @@ class EngineHooks:
     ) -> OperationHandle | None:
         handle = self._storage("retype_disk", storage_domain=storage_domain, disk=disk, volume_type=volume_type)
         return cast("OperationHandle | None", handle)
+
+    def domain_status(self, storage_domain: StorageDomainView) -> DomainStatus | None:
+        return cast("DomainStatus | None", self._storage("domain_status", storage_domain=storage_domain))
 
     # -- hosts -------------------------------------------------------------------------
     def prepare_disk(

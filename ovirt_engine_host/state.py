@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
+from ovirt_engine_host.monitoring.monitor import DomainMonitor
 from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks
 
@@ -27,19 +28,11 @@ class EngineState:
     services: EngineServices
     coordinator: CommandCoordinator
     poller: Poller
-    vm_monitor: Any  # a VmMonitor (its module needs this one's)
+    monitor: DomainMonitor
+    vm_monitor: Any  # a VmMonitor (its module needs this one's); both monitors go with the poller
 
     def attach(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self
-
-    def start_background(self) -> None:
-        """The engine process's threads: the command poller and the VM monitor."""
-        self.poller.start()
-        self.vm_monitor.start()
-
-    def stop_background(self) -> None:
-        self.vm_monitor.stop()
-        self.poller.stop()
 
 
 def engine_state(app: Flask | None = None) -> EngineState:

@@ -73,7 +73,7 @@ def build_engine(
     state = engine_state(app)
     upgrade(state.database, state.hooks.migration_dirs())
     if poll:  # after the migrations, as `serve` runs after `db upgrade`
-        state.start_background()
+        state.poller.start()
     with state.session_factory() as session:
         session.add(User(name=ADMIN[0], password_hash=hash_password(ADMIN[1]), administrator=True))
         data_center = DataCenter(name="dc1", description="test data center")
@@ -85,5 +85,5 @@ def build_engine(
 
 def stop_engine(engine: Engine) -> None:
     state = engine_state(engine.app)
-    state.stop_background()
+    state.poller.stop()
     state.database.dispose()

@@ -46,6 +46,16 @@ class Message:
 
 
 @dataclass
+class Pool:
+    """As cinderclient's detailed pool list hands it back: the capabilities moved up."""
+
+    name: str
+    total_capacity_gb: float | str
+    free_capacity_gb: float | str
+    allocated_capacity_gb: float = 0
+
+
+@dataclass
 class VolumeType:
     id: str
     name: str
@@ -58,12 +68,14 @@ class FakeCinder:
         self.types = [VolumeType("11111111-1111-1111-1111-111111111111", "fake"), VolumeType("2" * 32, "rbd")]
         self.default_type: VolumeType | None = VolumeType("3" * 32, "__DEFAULT__")
         self.quota_set: dict[str, dict[str, int]] = {}
+        self.pool_stats: list[Pool] = []
         self.calls: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]] = []
         self.fail: dict[tuple[str, str], Exception] = {}
         self.volumes = _Manager(self, "volumes")
         self.messages = _Manager(self, "messages")
         self.quotas = _Manager(self, "quotas")
         self.volume_types = _Manager(self, "volume_types")
+        self.pools = _Manager(self, "pools")
         self.client = _Adapter()
 
     def add(self, status: str, size: int = 1, metadata: dict[str, str] | None = None) -> Volume:
@@ -134,6 +146,10 @@ class FakeCinder:
         assert usage, "the boundary needs the usage, not only the limits"
         assert project_id == PROJECT_ID
         return _QuotaSet(self.quota_set)
+
+    def pools_list(self, detailed: bool = False) -> list[Pool]:
+        assert detailed, "the boundary needs the capacities, which only the detailed list has"
+        return list(self.pool_stats)
 
     def volume_types_list(self) -> list[VolumeType]:
         return list(self.types)

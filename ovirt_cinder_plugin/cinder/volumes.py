@@ -327,8 +327,40 @@ def _failure_reason(connection: CinderConnection, volume_id: str, status: str) -
 @boundary
 def list_volumes(connection: CinderConnection) -> list[dict[str, Any]]:
     """Every volume of the connection's project, in one detailed list request, as the contract's
-    ``BackendVolume``."""
-    return [_backend_volume(volume) for volume in connection.client.volumes.list(detailed=True)]
+    ``BackendVolume``; when some are in error, one more request (Cinder's messages) for why."""
+    listed = connection.client.volumes.list(detailed=True)
+    failed = {str(volume.id): str(volume.status) for volume in listed if str(volume.status).startswith("error")}
+    reasons = _failure_reasons(connection, failed) if failed else {}
+    return [_backend_volume(volume, reasons.get(str(volume.id))) for volume in listed]
+
+
+def _failure_reasons(connection: CinderConnection, failed: Mapping[str, str]) -> dict[str, str]:
+    """Why each failed volume (id -> status) failed, from ONE list of the project's messages (the
+    newest about each volume), the status itself where Cinder recorded nothing."""
+    reasons = {volume_id: f"Cinder reports the volume {status}" for volume_id, status in failed.items()}
+    if not supports(connection, MESSAGES_MICROVERSION):
+        return reasons
+    try:
+        with cinder_errors(connection):
+            messages = connection.client.messages.list()
+    except CinderError as error:
+        LOG.warning("cannot read Cinder's messages about failed volumes: %s", error)
+        return reasons
+    newest: dict[str, tuple[str, str]] = {}
+    for message in messages:
+        volume_id, text = str(getattr(message, "resource_uuid", "")), getattr(message, "user_message", None)
+        created = str(getattr(message, "created_at", "") or "")
+        if volume_id in reasons and text and created >= newest.get(volume_id, ("", ""))[0]:
+            newest[volume_id] = (created, str(text))
+    return {**reasons, **{volume_id: text for volume_id, (_, text) in newest.items()}}
+
+
+@boundary
+def condition(status: str) -> str:
+    """The contract's ``VolumeCondition`` of a Cinder status: usable, failed, or under way."""
+    if status in USABLE_STATUSES:
+        return "ok"
+    return "error" if status.startswith("error") else "busy"
 
 
 @boundary
@@ -337,10 +369,14 @@ def claim_volume(
 ) -> dict[str, Any]:
     """Tag a volume as this engine's and the domain's (metadata only: the data is untouched)."""
     connection.client.volumes.set_metadata(volume_id, tags(None, storage_domain_id, engine_id))
-    return _backend_volume(connection.client.volumes.get(volume_id))
+    claimed = connection.client.volumes.get(volume_id)
+    status = str(claimed.status)
+    return _backend_volume(
+        claimed, _failure_reason(connection, volume_id, status) if condition(status) == "error" else None
+    )
 
 
-def _backend_volume(volume: Any) -> dict[str, Any]:
+def _backend_volume(volume: Any, reason: str | None) -> dict[str, Any]:
     metadata = dict(getattr(volume, "metadata", None) or {})
     return {
         "id": str(volume.id),
@@ -353,4 +389,6 @@ def _backend_volume(volume: Any) -> dict[str, Any]:
         "attached": bool(getattr(volume, "attachments", None)) or str(volume.status) in {"in-use", "attaching"},
         "engine_id": metadata.get(ENGINE_KEY),
         "request_id": metadata.get(REQUEST_ID_KEY),
+        "condition": condition(str(volume.status)),
+        "reason": reason,
     }

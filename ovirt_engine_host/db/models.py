@@ -17,9 +17,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
     false,
+    func,
+    select,
+    table,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from ovirt_engine_host.contract import NAMING_CONVENTION
 
@@ -34,6 +38,10 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The columns of ``disks`` that a storage domain's ``committed`` sums (declared before Disk is).
+_DISK_SIZES = table("disks", column("storage_domain_id"), column("provisioned_size"))
 
 
 class EngineIdentity(Base):
@@ -84,6 +92,43 @@ class StorageDomain(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     data_center: Mapped[DataCenter] = relationship(back_populates="storage_domains")
+    # What the monitor last learnt of the domain's backend (loaded where shown: selectinload).
+    monitor: Mapped[StorageDomainMonitor | None] = relationship(viewonly=True)
+    # oVirt's ``committed``: what the engine's disks on the domain were promised, in bytes;
+    # summed when asked for (undefer it where shown), never stored.
+    committed: Mapped[int] = column_property(
+        select(func.coalesce(func.sum(_DISK_SIZES.c.provisioned_size), 0))
+        .where(_DISK_SIZES.c.storage_domain_id == id)
+        .correlate_except(_DISK_SIZES)
+        .scalar_subquery(),
+        deferred=True,
+    )
+
+
+class StorageDomainMonitor(Base):
+    """What the domain monitor (:mod:`ovirt_engine_host.monitoring`) keeps per storage domain:
+    when its backend last answered and what it said of its capacity (``capacity_source``:
+    ``pool_statistics`` or ``quota``, the plugin's word), since when the domain has its status,
+    and when its next status probe and reconciliation are due. ``lease_owner`` / ``lease_until``:
+    the engine process working on the domain now (claimed by a conditional ``UPDATE``, as
+    commands are), so that one process probes and reconciles a domain per period."""
+
+    __tablename__ = "storage_domain_monitors"
+
+    storage_domain_id: Mapped[str] = mapped_column(
+        ForeignKey("storage_domains.id", ondelete="CASCADE"), primary_key=True
+    )
+    status_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_answer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    available: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    used: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    capacity_source: Mapped[str | None] = mapped_column(String(40), default=None)
+    probe_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sync_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(255), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class Disk(Base):
@@ -121,6 +166,10 @@ class Disk(Base):
     # While a stateless run has the disk on a throw-away volume: the disk's own volume, that it
     # goes back to when the run ends (the throw-away one then goes, by the collection).
     stateless_base_volume_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # The status_detail the reconciliation with the backend wrote when it made the disk illegal
+    # (its volume vanished or failed outside the engine): only while the disk still says that
+    # does the reconciliation make it ok again; an illegal status anything else set is not its own.
+    sync_detail: Mapped[str | None] = mapped_column(Text, default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     storage_domain: Mapped[StorageDomain] = relationship(lazy="joined", viewonly=True)

@@ -123,8 +123,8 @@ def test_a_pool_grows_shrinks_allocates_and_goes(engine: Engine, stack: Stack, t
     kept = {*(d["id"] for d in template["disks"]), base_disk["id"]}  # the source VM's disks, the template's
     deadline = time.monotonic() + 120
     while (volumes := settled(cinder, domain_id)[0]).keys() != kept:
-        disks = {d["id"]: d["status"] for d in engine.request("GET", "/api/disks").json}
-        assert time.monotonic() < deadline, f"the pool's volumes stay in Cinder: {volumes}, the engine's: {disks}"
+        known = {d["id"]: d["status"] for d in engine.request("GET", "/api/disks").json}
+        assert time.monotonic() < deadline, f"the pool's volumes stay in Cinder: {volumes}, the engine's: {known}"
         time.sleep(0.5)
 
 
@@ -198,7 +198,7 @@ def test_an_engine_killed_while_making_a_pool_makes_the_rest_after_its_restart(
     engine: Engine, stack: Stack, template: dict[str, Any]
 ) -> None:
     cinder, domain_id = template["cinder"], template["domain"]
-    engine_state(engine.app).stop_background()  # only the engine process works on the commands
+    engine_state(engine.app).poller.stop()  # only the engine process works on the commands
     body = {"name": "cut", "size": 5, "template": {"name": "pool-base"}}
     with engine_process(engine, "--die-after-clones", "3") as (process, url):
         with pytest.raises(requests.ConnectionError):  # the request's own process dies under it
@@ -224,7 +224,7 @@ def test_an_engine_killed_in_a_stateless_stop_ends_the_run_after_its_restart(
     engine: Engine, stack: Stack, template: dict[str, Any]
 ) -> None:
     cinder, domain_id = template["cinder"], template["domain"]
-    engine_state(engine.app).stop_background()
+    engine_state(engine.app).poller.stop()
     body = {"name": "once", "size": 1, "template": {"name": "pool-base"}}
     with engine_process(engine, "--die-after-releases", "1") as (process, url):
         added = requests.post(f"{url}/api/vmpools", json=body, auth=ADMIN, timeout=120)

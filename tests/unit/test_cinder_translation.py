@@ -21,7 +21,7 @@ from cinderclient import exceptions as cinder_exceptions
 from keystoneauth1 import exceptions as ks_exceptions
 
 import ovirt_cinder_plugin.cinder
-from ovirt_cinder_plugin.cinder import attachments, errors, probe, quota, snapshots, volume_types, volumes
+from ovirt_cinder_plugin.cinder import attachments, capacity, errors, probe, quota, snapshots, volume_types, volumes
 from ovirt_cinder_plugin.cinder.calls import BOUNDARY_MARK, boundary, translate
 from ovirt_cinder_plugin.cinder.connection import (
     CinderConnection,
@@ -79,6 +79,7 @@ CALLS: dict[str, Callable[[CinderConnection], Any]] = {
     ),
     "snapshots.delete_snapshot": lambda c: snapshots.delete_snapshot(c, "s"),
     "snapshots.snapshot_states": lambda c: snapshots.snapshot_states(c, "d", []),
+    "capacity.read_capacity": capacity.read_capacity,
 }
 
 RAISED: list[tuple[Exception, type[errors.CinderError]]] = [

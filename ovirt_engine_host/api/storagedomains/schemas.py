@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ovirt_engine_host.api.common import ResourceSchema
+from ovirt_engine_host.api.common import DropsEmpty, ResourceSchema
 from ovirt_engine_host.db.models import StorageDomain
 from ovirt_engine_host.state import engine_state
 
@@ -17,7 +17,28 @@ def shown_type(name: str) -> tuple[str, str]:
     return (registered["ovirt_type"], registered["storage_type"]) if registered else ("data", name)
 
 
-class StorageDomainSchema(ResourceSchema):
+def status_detail(domain: StorageDomain) -> str | None:
+    """What the domain monitor knows beyond the state, as ``key=value`` parts joined by ``; ``:
+    ``capacity_source`` (``pool_statistics`` or ``quota``: where ``available`` and ``used``
+    come from), ``since`` (when the domain got its status), and while its backend is silent
+    ``last_answer`` and ``error`` (last, it may hold anything). ``None`` when not monitored."""
+    monitor = domain.monitor
+    if monitor is None or (monitor.capacity_source is None and monitor.last_error is None):
+        return None
+    parts = [f"capacity_source={monitor.capacity_source}"] if monitor.capacity_source else []
+    parts.append(f"since={monitor.status_since.isoformat()}")
+    if monitor.last_error is not None:
+        answered = monitor.last_answer_at.isoformat() if monitor.last_answer_at else "never"
+        parts += [f"last_answer={answered}", f"error={monitor.last_error}"]
+    return "; ".join(parts)
+
+
+class StorageDomainSchema(DropsEmpty, ResourceSchema):
+    """A storage domain, with what its monitor knows: ``status`` (``active``, or ``inactive``
+    while its backend does not answer; the detail per :func:`status_detail`), ``available`` and
+    ``used`` bytes (the backend's, as last heard; absent when unknown), ``committed`` bytes (the
+    provisioned sizes of the engine's disks on it)."""
+
     xml_element = "storage_domain"
     xml_collection = "storage_domains"
     collection_path = "/api/storagedomains"
@@ -28,6 +49,9 @@ class StorageDomainSchema(ResourceSchema):
     type = ma.fields.Method("ovirt_type", dump_only=True)
     status = ma.fields.Method("state", dump_only=True)
     storage = ma.fields.Method("storage_of", dump_only=True)
+    available = ma.fields.Integer(dump_only=True, attribute="monitor.available")
+    used = ma.fields.Integer(dump_only=True, attribute="monitor.used")
+    committed = ma.fields.Integer(dump_only=True)
 
     def ovirt_type(self, domain: StorageDomain) -> str:
         """oVirt's domain type, as the serving plugin registered it (a Cinder domain: ``volume``)."""
@@ -40,4 +64,5 @@ class StorageDomainSchema(ResourceSchema):
         return {"id": domain.data_center_id, "href": f"/api/datacenters/{domain.data_center_id}"}
 
     def state(self, domain: StorageDomain) -> dict[str, str]:
-        return {"state": domain.status}
+        detail = status_detail(domain)
+        return {"state": domain.status, **({"detail": detail} if detail else {})}
