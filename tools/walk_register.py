@@ -1,7 +1,9 @@
 """The main job's walk through an unregistered disk: a volume made straight in Cinder with
 python-cinderclient (as the stack's OpenStack user, the provider's project), offered by
 ``GET /api/storagedomains/{id}/disks;unregistered``, registered with the seed's ``<disk id/>``
-body, shown as an engine disk, and removed through the engine. Run by ``tools/main-job``.
+body, shown as an engine disk; the volume extended in Cinder behind the engine's back, the disk's size
+following at the next reconciliation; the disk removed through the engine, and the domain's state
+and capacity as the domain monitor knows them. Run by ``tools/main-job``.
 
     .venv/bin/python tools/walk_register.py URL PASSWORD
 """
@@ -13,7 +15,7 @@ import os
 import sys
 import time
 
-from walk_disks import Walk
+from walk_disks import GiB, Walk
 
 from ovirt_cinder_plugin.cinder.connection import connect
 from ovirt_cinder_plugin.cinder.probe import credentials_from_environment
@@ -45,8 +47,22 @@ def main() -> None:
     disk = walk.call("GET", f"/disks/{volume.id}", 200).json()
     print(f"$ POST …/disks;unregistered <disk id='{volume.id}'/>: disk {disk['alias']} is {disk['status']['state']}, "
           f"tagged in Cinder as engine {cinder.volumes.get(volume.id).metadata.get('ovirt_engine')}")  # fmt: skip
+    cinder.volumes.extend(volume, 2)
+    began = time.monotonic()
+    while (size := walk.call("GET", f"/disks/{volume.id}", 200).json()["provisioned_size"]) != 2 * GiB:
+        if time.monotonic() - began > 120:
+            sys.exit(f"the disk's size stays {size} after the volume grew in Cinder")
+        time.sleep(0.5)
+    print(f"  extended to 2 GiB in Cinder, outside the engine: the reconciliation made the disk {size} bytes "
+          f"after {time.monotonic() - began:.1f} s")  # fmt: skip
     walk.call("DELETE", f"/disks/{volume.id}", 204)
     print("  the registered disk removed through the engine, its volume with it")
+    shown = walk.call("GET", f"/storagedomains/{domain['id']}", 200, headers={"Accept": "application/xml"}).text
+    print(f"$ GET /api/storagedomains/{domain['id']}: the domain's state and capacity, as the monitor knows them")
+    for line in shown.splitlines():
+        if any(f"<{tag}>" in line or f"<{tag} " in line for tag in ("status", "state", "detail", "available", "used",
+                                                                     "committed")):  # fmt: skip
+            print("   " + line.strip())
     sys.exit(0)
 
 

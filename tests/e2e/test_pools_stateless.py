@@ -118,6 +118,10 @@ def test_a_pool_vm_runs_stateless_and_comes_back_with_the_templates_bytes(
     assert read(stack, own["id"], 512) == GOLDEN
     refused = engine.request("POST", f"/api/vms/{vm_id}/snapshots", json={"description": "no"})
     assert refused.status_code == 409, refused.json  # a snapshot of a throw-away volume would be lost
+    retype = {"openstack_volume_type": {"name": stack.volume_type_fake}}
+    retyped = engine.request("PUT", f"/api/disks/{own['id']}", json=retype)
+    assert retyped.status_code == 409, retyped.json  # not while a running VM uses the disk
+    assert "running VM" in retyped.json["message"]
 
     assert engine.request("POST", f"/api/vms/{vm_id}/stop", json={}).status_code == 200
     assert engine.request("GET", f"/api/disks/{own['id']}").json["image_id"] == own["id"]
