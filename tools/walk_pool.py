@@ -64,7 +64,8 @@ def main() -> None:
 
         body = f"<vmpool><name>main-job-{stamp}</name><size>3</size><template id='{template['id']}'/></vmpool>"
         print(f"$ POST /api/vmpools {body}")
-        pool = walk.call("POST", "/vmpools", 201, data=body, headers={"Content-Type": "application/xml"}).json()
+        xml_in = {"Content-Type": "application/xml", "Accept": "application/json"}  # the answer in JSON
+        pool = walk.call("POST", "/vmpools", 201, data=body, headers=xml_in).json()
         made["pool"] = pool["id"]
         members = [v for v in walk.call("GET", "/vms", 200).json() if (v.get("vmpool") or {}).get("id") == pool["id"]]
         for member in members:
