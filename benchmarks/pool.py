@@ -110,7 +110,7 @@ def main() -> None:
         for number in range(args.repeat):
             directs.append(direct_run(cinder, args.size, source, stack.volume_type_rbd))
             stats_before = (coordinator.stats.cycles, coordinator.stats.poll_calls)
-            with counting_cinder_requests() as served:
+            with counting_cinder_requests(mentioning=domain_id) as served:  # this engine's domain lists only
                 engines.append(engine_run(http, url, domain_id, args.size, template_id, f"bench{number}"))
                 seen = Counter(served())
             cycles.append(coordinator.stats.cycles - stats_before[0])

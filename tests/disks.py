@@ -129,12 +129,20 @@ def volumes_cleaned(stack: Stack, storage_domain_ids: list[str]) -> Iterator[Any
 
 CINDER_API_LOG = REPO_ROOT / ".stack" / "log" / "cinder" / "cinder-api.log"
 _REQUEST_LINE = re.compile(r'"(GET|POST|PUT|DELETE|PATCH) /v3(?:/[0-9a-f]{32})?(/[^? ]*)')
+# Cinder's API logs each request twice more: "] METHOD URL" (no query) as it starts, and
+# "URL?query returned with HTTP n" as it ends; the local request id (second in the brackets) pairs them
+_STARTED_LINE = re.compile(r"\[req-\S+ (req-\S+) [^]]*\] (GET|POST|PUT|DELETE|PATCH) https?://")
+_RETURNED_LINE = re.compile(r"\[req-\S+ (req-\S+) [^]]*\] https?://[^/ ]+/v3(?:/[0-9a-f]{32})?(/[^? ]*)(\S*) returned")
 
 
 @contextmanager
-def counting_cinder_requests(log: Path = CINDER_API_LOG) -> Iterator[Callable[[], list[str]]]:
+def counting_cinder_requests(
+    log: Path = CINDER_API_LOG, mentioning: str | None = None
+) -> Iterator[Callable[[], list[str]]]:
     """The requests Cinder's API served meanwhile, read from its access log: ``METHOD /path``
-    with the project and the ids left out (``GET /volumes/detail``)."""
+    with the project and the ids left out (``GET /volumes/detail``). ``mentioning``: only the
+    requests whose URL (with its query) holds that text, e.g. a storage domain's id that only the
+    engine under test filters by (another engine on the stack, the main job's, lists too)."""
     time.sleep(0.2)  # the API writes its access line right after answering: let earlier ones land
     start = log.stat().st_size
 
@@ -143,7 +151,14 @@ def counting_cinder_requests(log: Path = CINDER_API_LOG) -> Iterator[Callable[[]
         with log.open("rb") as stream:
             stream.seek(start)
             text = stream.read().decode(errors="replace")
-        return [m.group(1) + " " + _UUID.sub("{id}", m.group(2)) for m in _REQUEST_LINE.finditer(text)]
+        if mentioning is None:
+            return [m.group(1) + " " + _UUID.sub("{id}", m.group(2)) for m in _REQUEST_LINE.finditer(text)]
+        methods = {m.group(1): m.group(2) for m in _STARTED_LINE.finditer(text)}
+        return [
+            f"{methods.get(m.group(1), '?')} {_UUID.sub('{id}', m.group(2))}"
+            for m in _RETURNED_LINE.finditer(text)
+            if mentioning in m.group(2) + m.group(3)
+        ]
 
     yield served
 

@@ -67,7 +67,9 @@ def rbd_image(volume_id: str) -> str:
         "info", f"{os.environ['OVIRT_STACK_CEPH_POOL']}/volume-{volume_id}",
     ]  # fmt: skip
     found = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)  # noqa: S603 - fixed argv
-    return "\n".join("    " + line for line in (found.stdout or found.stderr).splitlines()[:3])
+    lines = (found.stdout or found.stderr).splitlines()
+    shown = lines[:3] + [line for line in lines[3:] if line.strip().startswith("parent:")]  # a clone's parent
+    return "\n".join("    " + line for line in shown)
 
 
 def main() -> None:

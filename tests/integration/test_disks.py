@@ -104,7 +104,7 @@ def test_many_disks_on_the_storage_less_backend(engine: Engine, stack: Stack, do
         ids.append(answer.json["id"])
     assert {d["id"] for d in engine.request("GET", path).json} == set(ids)
     time.sleep(state.config.poller.initial_delay)
-    with counting_cinder_requests() as requests:
+    with counting_cinder_requests(mentioning=storage_domain_id) as requests:
         assert state.coordinator.run_cycle() == len(ids)
     assert state.coordinator.stats.poll_calls == 1
     assert state.coordinator.stats.operations_polled == len(ids)
