@@ -66,8 +66,11 @@ def ceph_objects(volume_ids: list[str]) -> list[str]:
             for volume_id in dict.fromkeys(volume_ids):
                 name = f"volume-{volume_id}"
                 if name in present:
-                    with rbd.Image(ioctx, name, read_only=True) as image:
-                        snaps = [snap["name"] for snap in image.list_snaps()]
+                    try:
+                        with rbd.Image(ioctx, name, read_only=True) as image:
+                            snaps = [snap["name"] for snap in image.list_snaps()]
+                    except rbd.ImageNotFound:  # deleted since the listing: gone
+                        continue
                     found.append(name + "".join(f" @{snap}" for snap in snaps))
             return found
     finally:

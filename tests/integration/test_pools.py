@@ -218,6 +218,7 @@ def test_an_engine_killed_while_making_a_pool_makes_the_rest_after_its_restart(
         assert sorted(v["name"] for v in vms) == [f"cut-{n}" for n in range(1, 6)]
         in_cinder = set(settled(cinder, domain_id)[0])
         assert in_cinder == engine_volumes(url)  # every volume is a disk of the engine, none twice
+    engine_state(engine.app).poller.start()  # the clean-up's removals need a poller again
 
 
 def test_an_engine_killed_in_a_stateless_stop_ends_the_run_after_its_restart(
@@ -256,3 +257,4 @@ def test_an_engine_killed_in_a_stateless_stop_ends_the_run_after_its_restart(
         assert set(settled(cinder, domain_id)[0]) == engine_volumes(url)
         made = cinder.volumes.list(detailed=True, search_opts={"metadata": {DOMAIN_KEY: domain_id}})
         assert {v.status for v in made} == {"available"}  # nothing left attached or half deleted
+    engine_state(engine.app).poller.start()  # the clean-up's removals need a poller again
