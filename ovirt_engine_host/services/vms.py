@@ -314,7 +314,12 @@ class VmService:
         VM monitor ends)."""
         with self.session() as session:
             vm = self.get(session, vm_id)
-            disks = self._run_disks(session, vm)
+            try:
+                disks = self._run_disks(session, vm)
+            except Refused as refusal:  # claimed powering_up already: put it back down, with why
+                vm.status, vm.status_detail, vm.host_id = "down", refusal.message, None
+                session.commit()
+                raise
             if not disks:
                 return
             job = start_job(
