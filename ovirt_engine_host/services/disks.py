@@ -81,6 +81,19 @@ class DiskService:
             raise Refused(409, f"disk {disk.alias} ({disk.id}) belongs to a template: it cannot be {what}")
 
     # -- adding -------------------------------------------------------------------------
+    @staticmethod
+    def refuse_held_by_vm_job(session: Session, disk: Disk) -> None:
+        """A disk of a VM that a job holds (``image_locked``: a snapshot, a preview) keeps its
+        size, type and fields until the job ends: the job's parts were planned on them."""
+        held = session.scalars(
+            select(Vm.name).join(DiskAttachment, DiskAttachment.vm_id == Vm.id)
+            .where(DiskAttachment.disk_id == disk.id, Vm.locked_by_job_id.is_not(None))
+        ).all()  # fmt: skip
+        if held:
+            raise Refused(
+                409, f"disk {disk.alias} ({disk.id}): VM {', '.join(held)} is image_locked by an operation in progress"
+            )
+
     def add(self, spec: dict[str, Any], storage_domain: Mapping[str, Any] | str, owner_id: str | None) -> Disk:
         with self.session() as session:
             domain = self.storage_domain(session, storage_domain)
@@ -128,6 +141,7 @@ class DiskService:
             self.refuse_template_disk(disk, "changed")
             if disk.status == "locked":
                 raise Refused(409, f"disk {disk.alias} ({disk.id}) is locked by an operation in progress")
+            self.refuse_held_by_vm_job(session, disk)
             extend = new_size is not None and new_size != disk.provisioned_size
             if extend and new_size < disk.provisioned_size:
                 raise Refused(

@@ -87,6 +87,13 @@ class VmService:
             raise Refused(404, f"VM {vm_id} not found")
         return vm
 
+    @staticmethod
+    def refuse_image_locked(vm: Vm) -> None:
+        """While a job holds the VM's disks (a snapshot, a preview, a template, a stateless run's
+        volumes) nothing else may change what it runs on or whether it runs: 409."""
+        if vm.locked_by_job_id is not None:
+            raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
+
     # -- the VM itself ---------------------------------------------------------------------
     def add(self, data: dict[str, Any]) -> Vm:
         with self.session() as session:
@@ -127,8 +134,7 @@ class VmService:
         is written while the VM is not down, is image_locked or in a preview."""
         if vm.status != "down":
             raise Refused(409, f"VM {vm.name} is {vm.status}: stop it first")
-        if vm.locked_by_job_id is not None:
-            raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
+        self.refuse_image_locked(vm)
         snapshots = session.scalars(select(Snapshot).where(Snapshot.vm_id == vm.id)).all()
         if any(snapshot.type == "preview" for snapshot in snapshots):
             raise Refused(409, f"VM {vm.name} is in a snapshot preview: commit or undo it first")
@@ -156,6 +162,7 @@ class VmService:
     def attach(self, vm_id: str, disk_id: str, interface: str, bootable: bool, active: bool) -> DiskAttachment:
         with self.session() as session:
             vm = self.get(session, vm_id)
+            self.refuse_image_locked(vm)
             disk: Disk = resolve(session, "disk", {"id": disk_id}, "disk")
             if disk.template_id is not None:
                 raise Refused(409, f"disk: {disk.alias} ({disk.id}) belongs to a template: it cannot be attached")
@@ -180,6 +187,7 @@ class VmService:
     def detach(self, vm_id: str, disk_id: str) -> None:
         with self.session() as session:
             vm = self.get(session, vm_id)
+            self.refuse_image_locked(vm)
             attachment = self.attachment(session, vm, disk_id)
             if attachment.connection is not None:
                 raise Refused(409, f"disk {disk_id} is plugged into the running VM {vm.name}: deactivate it first")
@@ -190,6 +198,7 @@ class VmService:
         """Plug a disk; into the running domain at once (hot-plug) when the VM is up."""
         with self.session() as session:
             vm = self.get(session, vm_id)
+            self.refuse_image_locked(vm)
             attachment = self.attachment(session, vm, disk_id)
             if vm.status == "up" and attachment.connection is None:
                 host = self._host_of(session, vm)
@@ -209,6 +218,7 @@ class VmService:
         """Unplug a disk; from the running domain at once (hot-unplug) when the VM is up."""
         with self.session() as session:
             vm = self.get(session, vm_id)
+            self.refuse_image_locked(vm)
             attachment = self.attachment(session, vm, disk_id)
             if attachment.connection is not None:
                 host = self._host_of(session, vm)
@@ -226,9 +236,8 @@ class VmService:
         """Start a VM that is down; a stateless one on throw-away volumes made first."""
         with self.session() as session:
             vm = self.get(session, vm_id)
+            self.refuse_image_locked(vm)
             host = self._pick_host(session, vm, host_reference)
-            if vm.locked_by_job_id is not None:
-                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
             claimed = session.execute(
                 update(Vm)
                 .where(Vm.id == vm.id, Vm.status == "down", Vm.locked_by_job_id.is_(None))
@@ -272,6 +281,7 @@ class VmService:
             vm = self.get(session, vm_id)
             if vm.status == "down":
                 return vm
+            self.refuse_image_locked(vm)
             host = self._host_of(session, vm)
             try:
                 self.hosts.agent(host).stop(vm.id)
