@@ -280,12 +280,14 @@ def _volume_of(command: Command) -> str:
 
 
 def after_job(session: Session, coordinator: CommandCoordinator, job: Job, commands: Sequence[Command]) -> None:
-    """A job that deleted something may have freed what depended on it, and one that held a
-    disk being removed may have let it go: collect."""
+    """A job that deleted something may have freed what depended on it, one that held a disk
+    being removed may have let it go, and one that committed a preview hid what it replaced:
+    collect."""
     if job.kind == KIND:
         return  # its own waves went on while there was anything to do
     deleted = any(c.kind in DELETIONS and c.state == "done" for c in commands)
-    if not deleted and session.scalar(select(Disk.id).where(Disk.removing).limit(1)) is None:
+    hidden = job.status == "finished" and coordinator.registry.job_kind(job.kind).leaves_hidden
+    if not deleted and not hidden and session.scalar(select(Disk.id).where(Disk.removing).limit(1)) is None:
         return
     start_collecting(session, coordinator, job.owner_id, only_if_idle=True)
 

@@ -78,6 +78,8 @@ class JobKind:
     # True: a failed command does not end the job's stages (``next_stage`` still runs, and the
     # job ends failed, with the first failure's reason, once no stage follows).
     continues_after_failures: ClassVar[bool] = False
+    # True: a finished job of this kind leaves hidden backend objects (a commit's): collect after it
+    leaves_hidden: ClassVar[bool] = False
 
     def next_stage(
         self, session: Session, job: Job, commands: Sequence[Command], begin: Callable[..., Command]

@@ -228,6 +228,40 @@ class PreviewSnapshotJob(SnapshotJob):
         undo_each("clone_disk", commands, begin)
 
 
+def commit_preview(session: Session, vm: Vm) -> None:
+    """The VM's preview for good, in the rows: the previewed snapshots are ``ok`` again, the
+    regular snapshots taken after the newest previewed one are dropped, and so is the "before
+    the preview" snapshot (their parts stay hidden while the backend has them: a collection
+    deletes what nothing needs any more, children first)."""
+    snapshots = session.scalars(select(Snapshot).where(Snapshot.vm_id == vm.id)).all()
+    before = next(s for s in snapshots if s.type == "preview")
+    previewed = [s for s in snapshots if s.status == "in_preview"]
+    newest = max(s.date for s in previewed) if previewed else before.date
+    for snapshot in snapshots:
+        if snapshot.type == "regular" and snapshot.status == "ok" and snapshot.date > newest:
+            drop_snapshot(session, snapshot)
+    for snapshot in previewed:
+        snapshot.status = "ok"
+    drop_snapshot(session, before)
+    session.flush()
+
+
+class RestoreSnapshotJob(PreviewSnapshotJob):
+    """oVirt's restore in one job: the preview's volumes, then, once every disk has its own,
+    the preview's commit (a failure on one disk undoes the others, as a preview's does: the VM
+    stays as it was). A collection follows, as after any commit."""
+
+    name = "restore_snapshot"
+    leaves_hidden = True
+
+    def finished(self, session: Session, job: Job, commands: Sequence[Command]) -> None:
+        super().finished(session, job, commands)
+        vm, _ = _job_subject(session, commands)
+        if vm is not None:
+            session.flush()
+            commit_preview(session, vm)
+
+
 class UndoPreviewJob(SnapshotJob):
     """The preview volumes are deleted; each disk whose volume went is back on the volume the
     ``preview`` snapshot kept; when all are, the preview is over."""
@@ -262,6 +296,7 @@ def register(registry: Registry) -> None:
         CreateSnapshotJob(),
         DeleteSnapshotJob(),
         PreviewSnapshotJob(),
+        RestoreSnapshotJob(),
         UndoPreviewJob(),
     ):
         registry.register_job_kind(job_kind)

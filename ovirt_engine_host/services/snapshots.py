@@ -27,11 +27,12 @@ from ovirt_engine_host.commands.collection import (
     wait_for_collection,
 )
 from ovirt_engine_host.commands.jobs import start_job, wait_for_job
+from ovirt_engine_host.commands.snapshots import commit_preview
 from ovirt_engine_host.db.models import Disk, DiskSnapshot, Job, Snapshot, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import reference_value
 from ovirt_engine_host.services.disks import DiskService, QuotaRequest
-from ovirt_engine_host.services.vm_copies import VmCopies
+from ovirt_engine_host.services.vm_copies import SourceDisk, VmCopies
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
 
@@ -57,6 +58,7 @@ class SnapshotService:
     def create(self, vm_id: str, description: str, disk_ids: list[str] | None, owner_id: str | None) -> Snapshot:
         with self.state.session_factory() as session:
             vm = VmService.get(session, vm_id)
+            VmService.refuse_image_locked(vm)
             self._not_in_preview(session, vm)
             disks = self._disks(session, vm, disk_ids)
             running_stateless = [disk.alias for disk in disks if disk.stateless_base_volume_id is not None]
@@ -89,8 +91,7 @@ class SnapshotService:
             snapshot = self.get(session, vm, snapshot_id)
             if snapshot.status == "in_preview" or snapshot.type == "preview":
                 raise Refused(409, f"snapshot {snapshot.description!r} is in use by a preview: undo or commit it first")
-            if vm.locked_by_job_id is not None:
-                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
+            VmService.refuse_image_locked(vm)
             needed = dependents(session, snapshot.disks)
             elsewhere = [(part, volume) for part, volume in needed if volume.disk_id != part.disk_id]
             if elsewhere:
@@ -128,16 +129,19 @@ class SnapshotService:
         custom: Mapping[str, str] | None,
         owner_id: str | None,
         wait: bool = True,
+        kind: str = "preview_snapshot",
     ) -> Job | None:
         """Each disk of the snapshot (or, custom, each disk named with its own snapshot) on a new
-        volume made from its snapshot; disks not named keep their volume."""
+        volume made from its snapshot; disks not named keep their volume. ``restore_snapshot``:
+        the same job then commits the preview (:meth:`restore`)."""
         with self.state.session_factory() as session:
             vm = self._down(session, vm_id, "a preview")
             self._not_in_preview(session, vm)
             parts = self._parts_to_preview(session, vm, snapshot_id, custom)
+            what = "Restoring a snapshot" if kind == "restore_snapshot" else "Previewing snapshots"
             job = start_job(
-                session, f"Previewing snapshots of VM {vm.name}", owner_id,
-                [f"Previewing disk {part.disk_id}" for part in parts], kind="preview_snapshot",
+                session, f"{what} of VM {vm.name}", owner_id,
+                [f"Previewing disk {part.disk_id}" for part in parts], kind=kind,
             )  # fmt: skip
             self._lock(session, vm, job)
             for part, step in zip(parts, self._executing(job), strict=True):
@@ -177,19 +181,8 @@ class SnapshotService:
         hidden, until nothing does. The answer is the collection's job while it runs."""
         with self.state.session_factory() as session:
             vm = self._down(session, vm_id, "committing a preview")
-            before = self._in_preview(session, vm)
-            if vm.locked_by_job_id is not None:
-                raise Refused(409, f"VM {vm.name} is image_locked by an operation in progress")
-            snapshots = self.of_vm(session, vm)
-            previewed = [s for s in snapshots if s.status == "in_preview"]
-            newest = max(s.date for s in previewed) if previewed else before.date
-            for snapshot in snapshots:
-                if snapshot.type == "regular" and snapshot.status == "ok" and snapshot.date > newest:
-                    drop_snapshot(session, snapshot)
-            for snapshot in previewed:
-                snapshot.status = "ok"
-            drop_snapshot(session, before)
-            session.flush()
+            self._in_preview(session, vm)
+            commit_preview(session, vm)
             job = start_collecting(session, self.state.coordinator, owner_id)
             session.commit()
             job_id = job.id if job is not None else None
@@ -201,7 +194,10 @@ class SnapshotService:
 
     def clone_vm(self, data: dict[str, Any], reference: Mapping[str, Any]) -> Vm:
         """A new VM (down) whose disks are new volumes made from another VM's snapshot: the same
-        sizes, types, interfaces; the source VM and its disks are untouched."""
+        sizes, types, interfaces; the source VM and its disks are untouched. The VM and its
+        disks' commands are written together (:class:`VmCopies`): a crash leaves no VM without
+        the disks it was made from."""
+        copies = VmCopies(self.state)
         with self.state.session_factory() as session:
             by, snapshot_id = reference_value(reference) or ("id", "")
             snapshot = session.get(Snapshot, snapshot_id) if by != "name" else None
@@ -213,31 +209,19 @@ class SnapshotService:
             interfaces = {a.disk_id: (a.interface, a.bootable) for a in source.attachments}
             parts = [p for p in snapshot.disks if p.backend_id and p.status == "ok"]
             disks = [_disk(session, p.disk_id) for p in parts]
-            VmCopies(self.state).check_quota(session, disks)
-            specs = [
-                (
-                    {"alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,
-                     "format": disk.format, "sparse": disk.sparse, "bootable": disk.bootable, "shareable": False,
-                     "interface": disk.interface, "volume_type": disk.volume_type, "source_snapshot": part.id},
-                    disk.storage_domain_id, interfaces.get(disk.id, ("virtio_scsi", False)),
-                )
+            copies.check_quota(session, disks)
+            sources = [
+                SourceDisk(disk, *interfaces.get(disk.id, (disk.interface, disk.bootable)), snapshot_part=part.id)
                 for part, disk in zip(parts, disks, strict=True)
-            ]  # fmt: skip
-        vms = VmService(self.state)
-        vm = vms.add(data)
-        for spec, domain_id, (interface, bootable) in specs:
-            new = DiskService(self.state).add(spec, {"id": domain_id}, data.get("owner_id"))
-            vms.attach(vm.id, new.id, interface, bootable, True)
-        with self.state.session_factory() as session:
-            return VmService.get(session, vm.id)
+            ]
+            if session.scalar(select(Vm.id).where(Vm.name == data["name"])) is not None:
+                raise Refused(409, f"name: a VM named {data['name']!r} exists")
+        return copies.make(data, sources, independent=False)
 
-    def restore(self, vm_id: str, snapshot_id: str, owner_id: str | None) -> Job | None:
-        """oVirt's restore: a preview of the snapshot, then its commit (two jobs, one after the
-        other; a preview still running when the request stops waiting answers with its job)."""
-        running = self.preview(vm_id, snapshot_id, None, owner_id)
-        if running is not None:
-            return running
-        return self.commit(vm_id, owner_id)
+    def restore(self, vm_id: str, snapshot_id: str, owner_id: str | None, wait: bool = True) -> Job | None:
+        """oVirt's restore: the snapshot's preview and its commit in one job (the VM down; what
+        the commit frees is collected after it, as after any commit)."""
+        return self.preview(vm_id, snapshot_id, None, owner_id, wait, kind="restore_snapshot")
 
     # -- rules ----------------------------------------------------------------------------
     def _check_quota(self, session: Session, disks: list[Disk]) -> None:
@@ -299,6 +283,7 @@ class SnapshotService:
     @staticmethod
     def _down(session: Session, vm_id: str, what: str) -> Vm:
         vm = VmService.get(session, vm_id)
+        VmService.refuse_image_locked(vm)  # first: a job holds it, whatever else is asked
         if vm.status != "down":
             raise Refused(409, f"VM {vm.name} is {vm.status}: {what} needs the VM down")
         return vm

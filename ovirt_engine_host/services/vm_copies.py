@@ -1,7 +1,8 @@
-"""VMs made from other disks' volumes: from a template (thin, or ``clone``: independent copies)
-and as a clone of a VM that is down (independent copies of each disk). Each new disk is added as
-any disk is (a ``create_disk`` command; ``source_volume`` in its payload, ``independent`` for a
-copy that keeps nothing of its source) and attached with the interface and boot flag the source
+"""VMs made from other disks' volumes: from a template (thin, or ``clone``: independent copies),
+as a clone of a VM that is down (independent copies of each disk) and from another VM's snapshot
+(new volumes made from its disk snapshots). Each new disk is added as any disk is (a
+``create_disk`` command; ``source_volume`` or ``source_snapshot`` in its payload, ``independent``
+for a copy that keeps nothing of its source) and attached with the interface and boot flag the source
 had. The VM exists at once, down; its disks are ``locked`` until their volumes are ``ok``."""
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class SourceDisk:
     disk: Disk
     interface: str
     bootable: bool
+    snapshot_part: str | None = None  # copy this disk snapshot (a VM cloned from a snapshot), not the volume
 
 
 class VmCopies:
@@ -87,9 +89,13 @@ class VmCopies:
                 "alias": disk.alias, "description": disk.description, "provisioned_size": disk.provisioned_size,
                 "format": disk.format, "sparse": disk.sparse, "bootable": source.bootable, "shareable": False,
                 "interface": source.interface, "volume_type": disk.volume_type, "owner_id": owner_id,
-                "storage_domain_id": domain.id, "source_volume": disk.active_volume_id, "independent": independent,
+                "storage_domain_id": domain.id, "independent": independent,
                 "attach": {"vm_id": vm.id, "interface": source.interface, "bootable": source.bootable},
             }  # fmt: skip
+            if source.snapshot_part is not None:
+                spec["source_snapshot"] = source.snapshot_part
+            else:
+                spec["source_volume"] = disk.active_volume_id
             command = self.state.coordinator.begin(
                 session, job=job, step=step, storage_domain_id=domain.id, kind="create_disk",
                 entity_id=request_id, request_id=request_id, payload=spec,
@@ -115,8 +121,7 @@ class VmCopies:
             source = VmService.get(session, vm_id)
             if source.status != "down":
                 raise Refused(409, f"VM {source.name} is {source.status}: a clone needs the VM down")
-            if source.locked_by_job_id is not None:
-                raise Refused(409, f"VM {source.name} is image_locked by an operation in progress")
+            VmService.refuse_image_locked(source)
             if session.scalar(select(Vm.id).where(Vm.name == name)) is not None:
                 raise Refused(409, f"vm.name: a VM named {name!r} exists")
             attachments = {a.disk_id: a for a in source.attachments}

@@ -2,7 +2,7 @@
 (``description``, optionally a subset of the VM's ``disks``), get, remove (waits, or ``;async``:
 202 with the job), and a snapshot's ``disks``; the VM actions ``preview_snapshot`` (one
 snapshot, or a custom choice per disk), ``undo_snapshot`` and ``commit_snapshot``, and a
-snapshot's ``restore`` (preview + commit). While one runs the VM is ``image_locked``."""
+snapshot's ``restore`` (preview + commit, one job). While one runs the VM is ``image_locked``."""
 
 from __future__ import annotations
 
@@ -142,4 +142,4 @@ class RestoreView(MethodView):
     @blp.alt_response(202, description="Accepted: the restore's job is still running")
     def post(self, data: dict[str, Any], vm_id: str, snapshot_id: str) -> Any:
         """Restore a snapshot: preview it and commit it (the VM down)"""
-        return accepted_or_done(service().restore(vm_id, snapshot_id, owner_id()))
+        return accepted_or_done(service().restore(vm_id, snapshot_id, owner_id(), not data.get("asynchronous")))
