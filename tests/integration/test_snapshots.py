@@ -18,12 +18,19 @@ from ovirt_cinder_plugin.cinder.connection import connect
 from ovirt_engine_host.db.models import Command, Snapshot
 from ovirt_engine_host.state import engine_state
 from tests.ceph import image_parent, open_pool
-from tests.disks import GiB, add_provider, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
+from tests.disks import (
+    GiB,
+    add_provider,
+    counting_cinder_requests,
+    disk_body,
+    storage_domain_of,
+    volumes_cleaned,
+    wait_for_disk,
+)
 from tests.engine import ADMIN, Engine, assert_valid_xml
 from tests.integration.test_disk_faults import cinder_api, engine_process
 from tests.keystone import project_member
 from tests.stack import Stack
-from tests.waiting import wait_until_gone
 
 XML = {"Accept": "application/xml"}
 DOMAIN_KEY = "ovirt_storage_domain"
@@ -50,15 +57,30 @@ def vm_with_disks(engine: Engine, stack: Stack) -> Iterator[tuple[dict[str, Any]
             attached = engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disk["id"]})
             assert attached.status_code == 201, attached.json
         yield vm, disks, cinder, domains[0]
-        # children first: volumes made from snapshots, then the snapshots (then, by the cleaner,
-        # the disks' volumes)
-        for volume in cinder.volumes.list(detailed=True, search_opts={"metadata": {DOMAIN_KEY: domains[0]}}):
-            if getattr(volume, "snapshot_id", None):
+        delete_children_first(cinder, domains[0])
+
+
+def delete_children_first(cinder: Any, domain_id: str, timeout: float = 180) -> None:
+    """Delete the domain's Cinder snapshots and the volumes made from them, children first (a
+    volume made from a snapshot may have snapshots of its own: a restore of a restore); the
+    disks' own volumes are left to the cleaner."""
+    search = {"metadata": {DOMAIN_KEY: domain_id}}
+    deadline = time.monotonic() + timeout
+    while True:
+        made = [v for v in cinder.volumes.list(detailed=True, search_opts=search) if getattr(v, "snapshot_id", None)]
+        snapshots = cinder.volume_snapshots.list(search_opts=search)
+        if not made and not snapshots:
+            return
+        assert time.monotonic() < deadline, f"left in Cinder: {made} {snapshots}"
+        sources = {v.snapshot_id for v in made}
+        copied = {s.volume_id for s in snapshots}
+        for volume in made:
+            if volume.id not in copied and volume.status != "deleting":
                 cinder.volumes.delete(volume)
-                wait_until_gone(cinder.volumes.get, volume.id)
-        for snapshot in cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domains[0]}}):
-            cinder.volume_snapshots.delete(snapshot)
-            wait_until_gone(cinder.volume_snapshots.get, snapshot.id)
+        for snapshot in snapshots:
+            if snapshot.id not in sources and snapshot.status != "deleting":
+                cinder.volume_snapshots.delete(snapshot)
+        time.sleep(1)
 
 
 def write(stack: Stack, volume_id: str, data: bytes) -> None:
@@ -358,7 +380,7 @@ def test_an_engine_killed_in_a_three_disk_snapshot_ends_with_one_cinder_snapshot
     assert {s.status for s in made} == {"available"}
 
 
-def test_restore_is_a_preview_and_a_commit(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
+def test_restore_is_a_preview_and_a_commit_in_one_job(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
     vm, disks, _, _ = vm_with_disks
     snapshot = take_snapshot(engine, stack, vm, disks, "r", "restored")
     for disk in disks:
@@ -375,6 +397,122 @@ def test_restore_is_a_preview_and_a_commit(engine: Engine, stack: Stack, vm_with
         s["description"]: s["snapshot_status"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json
     }
     assert listed == {"Active VM": "ok", "r": "ok"}
+    jobs = [j for j in engine.request("GET", "/api/jobs").json if vm["name"] in j["description"]]
+    restoring = [j for j in jobs if j["description"].startswith("Restoring")]
+    assert [j["status"]["state"] for j in restoring] == ["finished"]  # one job: the preview and its commit
+    assert not [j for j in jobs if j["description"].startswith("Previewing")]
+    steps = engine.request("GET", f"{restoring[0]['href']}/steps").json
+    assert [s["status"]["state"] for s in steps if s["type"] == "executing"] == ["finished"] * len(disks)  # per disk
+    # asynchronously, in the seed's XML: 202 with the job; the VM is image_locked until it ends
+    later = take_snapshot(engine, stack, vm, disks, "r2", "second")
+    body = b"<action><async>true</async></action>"
+    started = engine.request("POST", f"/api/vms/{vm['id']}/snapshots/{later['id']}/restore", data=body,
+                             headers={**XML, "Content-Type": "application/xml"})  # fmt: skip
+    assert started.status_code in {200, 202}, started.data
+    assert_valid_xml(started.data)
+    wait_for_vm_unlocked(engine, vm["id"])
+    for disk, volume in zip(disks, active_volumes(engine, disks), strict=True):
+        assert read(stack, volume, 64) == pattern("second", disk)
+
+
+def test_while_a_snapshot_is_taken_the_vm_refuses_every_other_operation_and_one_list_polls_it(
+    engine: Engine, stack: Stack, vm_with_disks: Any
+) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    spare = wait_for_disk(
+        engine,
+        engine.request("POST", "/api/disks", json=disk_body(domain_id, GiB, stack.volume_type_rbd, alias="spare")).json[
+            "id"
+        ],
+        "ok",
+    )
+    state = engine_state(engine.app)
+    state.poller.stop()  # the snapshot's Cinder calls are made in the request; its polls wait
+    try:
+        taken = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "held"})
+        assert taken.status_code == 201, taken.json
+        assert taken.json["snapshot_status"] == "locked"
+        assert engine.request("GET", f"/api/vms/{vm['id']}").json["status"]["state"] == "image_locked"
+        vm_path, first = f"/api/vms/{vm['id']}", disks[0]["id"]
+        refused = {
+            "another snapshot": ("POST", f"{vm_path}/snapshots", {"description": "second"}),
+            "a preview": ("POST", f"{vm_path}/preview_snapshot", {"snapshot": {"id": taken.json["id"]}}),
+            "a start": ("POST", f"{vm_path}/start", {}),
+            "an attachment": ("POST", f"{vm_path}/disks", {"id": spare["id"]}),
+            "a detachment": ("DELETE", f"{vm_path}/disks/{first}", None),
+            "a deactivation": ("POST", f"{vm_path}/disks/{first}/deactivate", {}),
+            "an extend": ("PUT", f"/api/disks/{first}", {"provisioned_size": 2 * GiB}),
+            "an alias change": ("PUT", f"/api/disks/{first}", {"alias": "renamed"}),
+            "a template": ("POST", "/api/templates", {"name": "held-template", "vm": {"id": vm["id"]}}),
+            "a clone": ("POST", f"{vm_path}/clone", {"vm": {"name": "held-clone"}}),
+            "the VM's removal": ("DELETE", vm_path, None),
+            "the snapshot's removal": ("DELETE", f"{vm_path}/snapshots/{taken.json['id']}", None),
+        }
+        for what, (method, path, body) in refused.items():
+            answer = engine.request(method, path, json=body) if body is not None else engine.request(method, path)
+            assert answer.status_code == 409, (what, answer.status_code, answer.data)
+            assert "image_locked" in answer.json["message"], (what, answer.json)
+        # nothing was written: the same disks, sizes, aliases, one snapshot, no template, no clone
+        attached = engine.request("GET", f"{vm_path}/disks").json
+        assert sorted(d["id"] for d in attached) == sorted(d["id"] for d in disks)
+        assert {d["alias"]: d["provisioned_size"] for d in attached} == {"first": GiB, "second": GiB}
+        assert all(d["active"] for d in attached)
+        assert [s["description"] for s in engine.request("GET", f"{vm_path}/snapshots").json] == ["Active VM", "held"]
+        assert engine.request("GET", "/api/templates").json == []
+        assert [v["name"] for v in engine.request("GET", "/api/vms").json] == ["snap-vm"]
+        made = cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}})
+        assert sorted(s.volume_id for s in made) == sorted(d["id"] for d in disks)
+        # one poll cycle answers for both disks' snapshots with one snapshot list, no volume list
+        time.sleep(state.config.poller.initial_delay)
+        deadline = time.monotonic() + 60
+        while True:
+            with counting_cinder_requests(mentioning=domain_id) as served:
+                polled = state.coordinator.run_cycle()
+            requests_made = served()
+            assert polled in {0, 2}, polled  # both pending parts, in one cycle
+            assert requests_made == (["GET /snapshots/detail"] if polled else []), requests_made
+            if engine.request("GET", f"{vm_path}/snapshots/{taken.json['id']}").json["snapshot_status"] == "ok":
+                break
+            assert time.monotonic() < deadline, "Cinder never made the snapshots available"
+            time.sleep(0.3)
+    finally:
+        state.poller.start()
+    assert wait_for_vm_unlocked(engine, vm["id"])["status"]["state"] == "down"
+    assert {s.status for s in cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}})} == {
+        "available"
+    }
+
+
+def test_one_cycle_polls_a_preview_and_a_snapshot_with_one_volume_list_and_one_snapshot_list(
+    engine: Engine, stack: Stack, vm_with_disks: Any
+) -> None:
+    vm, disks, _, domain_id = vm_with_disks
+    snapshot = take_snapshot(engine, stack, vm, disks, "to preview", "previewed")
+    other_disk = engine.request("POST", "/api/disks", json=disk_body(domain_id, GiB, stack.volume_type_rbd, alias="o"))
+    other_disk_id = wait_for_disk(engine, other_disk.json["id"], "ok")["id"]
+    cluster = {"data_center": {"id": engine.data_center_id}}
+    other = engine.request("POST", "/api/vms", json={"name": "other-vm", "cluster": cluster}).json
+    assert engine.request("POST", f"/api/vms/{other['id']}/disks", json={"id": other_disk_id}).status_code == 201
+    state = engine_state(engine.app)
+    state.poller.stop()
+    try:
+        previewing = engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot",
+                                    json={"snapshot": {"id": snapshot["id"]}, "async": True})  # fmt: skip
+        assert previewing.status_code == 202, previewing.json
+        taken = engine.request("POST", f"/api/vms/{other['id']}/snapshots", json={"description": "meanwhile"})
+        assert taken.status_code == 201, taken.json
+        time.sleep(state.config.poller.initial_delay)
+        with counting_cinder_requests(mentioning=domain_id) as served:
+            assert state.coordinator.run_cycle() == 3  # two preview volumes, one snapshot
+        assert sorted(served()) == ["GET /snapshots/detail", "GET /volumes/detail"]
+    finally:
+        state.poller.start()
+    wait_for_vm_unlocked(engine, vm["id"])
+    wait_for_vm_unlocked(engine, other["id"])
+    for disk, volume in zip(disks, active_volumes(engine, disks), strict=True):
+        assert read(stack, volume, 64) == pattern("previewed", disk)
+    assert wait_for_snapshot(engine, other["id"], taken.json["id"], "ok")
+    assert engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={}).status_code == 200
 
 
 def test_a_preview_waits_while_cinder_is_away_and_completes_when_it_is_back(
