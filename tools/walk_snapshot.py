@@ -24,6 +24,9 @@ import rados
 import rbd
 from walk_disks import Walk, add_rbd_disk, rbd_image
 
+from ovirt_cinder_plugin.cinder.connection import connect
+from ovirt_cinder_plugin.cinder.probe import credentials_from_environment
+
 
 @contextmanager
 def opened(volume_id: str, read_only: bool) -> Iterator[Any]:
@@ -81,6 +84,32 @@ def show_ceph(step: str, volume_ids: list[str]) -> None:
     print(f"  Ceph after {step}: " + ("; ".join(ceph_objects(volume_ids)) or "nothing"))
 
 
+def cinder_objects(cinder: Any, domain_id: str, volume_ids: list[str]) -> list[str]:
+    """The walk's Cinder volumes (each with the snapshot it was made from) and the snapshots of
+    them, from one volume list and one snapshot list of the domain, with their states."""
+    search = {"metadata": {"ovirt_storage_domain": domain_id}}
+    known = set(volume_ids)
+    volumes = [v for v in cinder.volumes.list(detailed=True, search_opts=search) if v.id in known]
+    snapshots = [s for s in cinder.volume_snapshots.list(search_opts=search) if s.volume_id in known]
+    found = [
+        f"volume {v.id[:8]} {v.status}" + (f" from snapshot {v.snapshot_id[:8]}" if v.snapshot_id else "")
+        for v in sorted(volumes, key=lambda v: v.created_at)
+    ]
+    found += [f"snapshot {s.id[:8]} {s.status} of volume {s.volume_id[:8]}" for s in snapshots]
+    return found
+
+
+def show_cinder(step: str, cinder: Any, domain_id: str, volume_ids: list[str]) -> None:
+    print(f"  Cinder after {step}: " + ("; ".join(cinder_objects(cinder, domain_id, volume_ids)) or "nothing"))
+
+
+def expect(volume_id: str, wanted: bytes, step: str) -> None:
+    """The volume's image reads ``wanted`` (the walk stops, failed, where it does not)."""
+    read = image_io(volume_id).rstrip(b".")
+    if read != wanted:
+        sys.exit(f"after {step} volume {volume_id} reads {read!r}, not {wanted!r}")
+
+
 def parent_of(volume_id: str) -> str:
     """The RBD parent (pool/image@snapshot) of the volume's image, as ``rbd info`` names it."""
     with opened(volume_id, read_only=True) as image:
@@ -113,6 +142,8 @@ def main() -> None:
     parser.add_argument("password")
     args = parser.parse_args()
     walk = Walk(args.url, args.password)
+    cinder = connect(credentials_from_environment(dict(os.environ))).client
+    domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
     disk = add_rbd_disk(walk, "main-job-snapshot")
     vm = walk.call("POST", "/vms", 201, json={"name": f"main-job-snap-{int(time.time())}",
                                               "cluster": {"data_center": {"name": "Default"}}}).json()  # fmt: skip
@@ -122,18 +153,23 @@ def main() -> None:
         print(f"  wrote {image_io(disk['id'], b'pattern one')!r} into volume-{disk['id']}")
         taken = walk.call("POST", f"/vms/{vm['id']}/snapshots", 201, json={"description": "before two"}).json()
         snapshot = wait_ok(walk, vm["id"], taken["id"])
+        show_cinder("the snapshot", cinder, domain["id"], volumes)
         print(f"  wrote {image_io(disk['id'], b'pattern two')!r} over it")
 
         walk.call("POST", f"/vms/{vm['id']}/preview_snapshot", 200, json={"snapshot": {"id": snapshot["id"]}})
         preview = active_volume(walk, disk["id"])
         print(f"\n$ POST /api/vms/{vm['id']}/preview_snapshot: the disk runs on volume {preview}")
         print(f"  it reads {image_io(preview).rstrip(b'.')!r}; its RBD parent: {parent_of(preview)}")
+        expect(preview, b"pattern one", "the preview")
         print(rbd_image(preview))
+        volumes = [disk["id"], preview]
+        show_cinder("the preview", cinder, domain["id"], volumes)
         walk.call("POST", f"/vms/{vm['id']}/undo_snapshot", 200, json={})
         print(f"$ POST /api/vms/{vm['id']}/undo_snapshot: back on {active_volume(walk, disk['id'])}, "
               f"reading {image_io(disk['id']).rstrip(b'.')!r}")  # fmt: skip
-        volumes = [disk["id"], preview]
+        expect(disk["id"], b"pattern two", "the undo")
         show_ceph("the undo", volumes)
+        show_cinder("the undo", cinder, domain["id"], volumes)
 
         walk.call("POST", f"/vms/{vm['id']}/preview_snapshot", 200, json={"snapshot": {"id": snapshot["id"]}})
         walk.call("POST", f"/vms/{vm['id']}/commit_snapshot", 200, json={})
@@ -141,12 +177,13 @@ def main() -> None:
         volumes.append(committed)
         print(f"$ POST /api/vms/{vm['id']}/commit_snapshot: the disk runs on {committed} for good, reading "
               f"{image_io(committed).rstrip(b'.')!r}; its RBD parent: {parent_of(committed)}")  # fmt: skip
-        if image_io(committed).rstrip(b".") != b"pattern one":
-            sys.exit("the committed volume does not read the snapshot's pattern")
+        expect(committed, b"pattern one", "the commit")
         show_ceph("the commit", volumes)
+        show_cinder("the commit", cinder, domain["id"], volumes)
         walk.call("DELETE", f"/vms/{vm['id']}/snapshots/{snapshot['id']}", 204)
-        print("  snapshot removed from the VM (Ceph keeps it while the committed volume is its child)")
+        print("  snapshot removed from the VM (Cinder keeps it, hidden, while the committed volume is its child)")
         show_ceph("the snapshot's removal", volumes)
+        show_cinder("the snapshot's removal", cinder, domain["id"], volumes)
     finally:
         walk.call("DELETE", f"/vms/{vm['id']}", 204)
         walk.call("GET", f"/disks/{disk['id']}", 404)
@@ -155,6 +192,10 @@ def main() -> None:
     show_ceph("the disk's removal", volumes)
     if left:
         sys.exit(f"the disk's removal left RBD objects behind: {left}")
+    left_in_cinder = cinder_objects(cinder, domain["id"], volumes)
+    show_cinder("the disk's removal", cinder, domain["id"], volumes)
+    if left_in_cinder:
+        sys.exit(f"the disk's removal left Cinder objects behind: {left_in_cinder}")
     sys.exit(0)
 
 
