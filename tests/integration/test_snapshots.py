@@ -243,7 +243,16 @@ def test_bad_snapshot_requests_are_refused_and_write_nothing(engine: Engine, sta
     parts = engine.request("GET", f"/api/vms/{vm['id']}/snapshots/{subset.json['id']}/disks").json
     assert [p["id"] for p in parts] == [disks[0]["id"]]
     wait_for_vm_unlocked(engine, vm["id"])
-    assert engine.request("DELETE", f"/api/vms/{vm['id']}/snapshots/{subset.json['id']}").status_code == 204
+    removing = engine.request("DELETE", f"/api/vms/{vm['id']}/snapshots/{subset.json['id']};async", headers=XML)
+    assert removing.status_code == 202, removing.data  # oVirt's ;async: the job, not the wait
+    job = assert_valid_xml(removing.data)
+    assert removing.headers["Location"] == job.get("href")
+    deadline = time.monotonic() + 60
+    while engine.request("GET", f"/api/vms/{vm['id']}/snapshots/{subset.json['id']}").status_code != 404:
+        assert time.monotonic() < deadline, "the snapshot is still there"
+        time.sleep(0.2)
+    assert engine.request("GET", removing.headers["Location"]).json["status"]["state"] == "finished"
+    assert cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}}) == []
 
 
 def test_commit_keeps_the_preview_and_removes_later_snapshots(engine: Engine, stack: Stack, vm_with_disks: Any) -> None:
