@@ -32,6 +32,7 @@ from ovirt_engine_host.db.models import Disk, DiskSnapshot, Job, Snapshot, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import reference_value
 from ovirt_engine_host.services.disks import DiskService, QuotaRequest
+from ovirt_engine_host.services.virtual_snapshots import virtual_snapshot
 from ovirt_engine_host.services.vm_copies import SourceDisk, VmCopies
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
@@ -45,7 +46,13 @@ class SnapshotService:
     # -- reading --------------------------------------------------------------------------
     @staticmethod
     def get(session: Session, vm: Vm, snapshot_id: str) -> Snapshot:
+        """A snapshot taken of the VM; the untaken ones (active, stateless) are a 409 here: they
+        cannot be removed or previewed."""
         snapshot = session.get(Snapshot, snapshot_id)
+        if snapshot is None and (virtual := virtual_snapshot(session, vm, snapshot_id)) is not None:
+            raise Refused(
+                409, f"snapshot: {virtual.description!r} is the VM's {virtual.type} snapshot, not one taken of it"
+            )  # fmt: skip
         if snapshot is None or snapshot.vm_id != vm.id:
             raise Refused(404, f"snapshot {snapshot_id} of VM {vm.name} not found")
         return snapshot

@@ -122,8 +122,24 @@ def test_a_pool_vm_runs_stateless_and_comes_back_with_the_templates_bytes(
     retyped = engine.request("PUT", f"/api/disks/{own['id']}", json=retype)
     assert retyped.status_code == 409, retyped.json  # not while a running VM uses the disk
     assert "running VM" in retyped.json["message"]
+    # oVirt lists the run's "stateless snapshot": what the VM goes back to, the disk's own volume
+    listed = engine.request("GET", f"/api/vms/{vm_id}/snapshots", headers={"Accept": "application/xml"})
+    snapshots = assert_valid_xml(listed.data).findall("snapshot")
+    assert [(s.findtext("type"), s.findtext("description")) for s in snapshots] == [
+        ("active", "Active VM"), ("stateless", "stateless snapshot")
+    ]  # fmt: skip
+    stateless_id = str(snapshots[1].get("id"))
+    assert engine.request("GET", f"/api/vms/{vm_id}/snapshots/{stateless_id}").json["snapshot_status"] == "ok"
+    held = engine.request("GET", f"/api/vms/{vm_id}/snapshots/{stateless_id}/disks").json
+    assert [(d["id"], d["image_id"]) for d in held] == [(own["id"], own["id"])]
+    active = engine.request("GET", f"/api/vms/{vm_id}/snapshots/{snapshots[0].get('id')}/disks").json
+    assert [(d["id"], d["image_id"]) for d in active] == [(own["id"], throw_away)]
+    removing = engine.request("DELETE", f"/api/vms/{vm_id}/snapshots/{stateless_id}")
+    assert removing.status_code == 409, removing.json  # it ends with the run
+    assert "stateless snapshot" in removing.json["message"]
 
     assert engine.request("POST", f"/api/vms/{vm_id}/stop", json={}).status_code == 200
+    assert [s["type"] for s in engine.request("GET", f"/api/vms/{vm_id}/snapshots").json] == ["active"]
     assert engine.request("GET", f"/api/disks/{own['id']}").json["image_id"] == own["id"]
     assert read(stack, own["id"], 512) == GOLDEN  # the template's bytes again
     wait_until_gone(cinder.volumes.get, throw_away)  # and the throw-away volume is gone from Cinder

@@ -550,3 +550,66 @@ def test_a_preview_waits_while_cinder_is_away_and_completes_when_it_is_back(
     for disk, volume in zip(disks, previews, strict=True):
         assert read(stack, volume, 64) == pattern("kept", disk)
     assert engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={}).status_code == 200
+
+
+def test_a_disk_cinder_refuses_undoes_the_other_disks_of_a_snapshot_and_of_a_preview(
+    engine: Engine, stack: Stack, vm_with_disks: Any
+) -> None:
+    vm, disks, cinder, domain_id = vm_with_disks
+    third = engine.request("POST", "/api/disks", json=disk_body(domain_id, GiB, stack.volume_type_rbd, alias="third"))
+    disks = [*disks, wait_for_disk(engine, third.json["id"], "ok")]
+    assert engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disks[2]["id"]}).status_code == 201
+    attached = [d["id"] for d in engine.request("GET", f"/api/vms/{vm['id']}/disks").json]
+    search = {"metadata": {DOMAIN_KEY: domain_id}}
+
+    # a snapshot: Cinder refuses the middle disk's (its volume in error), the others' are undone
+    broken = attached[1]
+    cinder.volumes.reset_state(broken, "error")
+    try:
+        taken = engine.request("POST", f"/api/vms/{vm['id']}/snapshots", json={"description": "half"})
+        assert taken.status_code == 201, taken.json
+        wait_for_vm_unlocked(engine, vm["id"])
+    finally:
+        cinder.volumes.reset_state(broken, "available")
+    assert engine.request("GET", f"/api/vms/{vm['id']}/snapshots/{taken.json['id']}").status_code == 404
+    assert [s["type"] for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json] == ["active"]
+    failed = [
+        j for j in engine.request("GET", "/api/jobs").json if j["description"].startswith("Creating VM Snapshot half")
+    ]
+    assert [j["status"]["state"] for j in failed] == ["failed"], failed
+    deadline = time.monotonic() + 60
+    while cinder.volume_snapshots.list(search_opts=search):  # the two it made are deleted again
+        assert time.monotonic() < deadline, cinder.volume_snapshots.list(search_opts=search)
+        time.sleep(0.5)
+
+    # a preview: the middle disk's snapshot is in error in Cinder, the other disks' preview
+    # volumes are deleted again and the VM stays on its own volumes
+    snapshot = take_snapshot(engine, stack, vm, disks, "whole", "at the snapshot")
+    for disk in disks:
+        write(stack, disk["id"], pattern("after", disk))
+    parts = {s.volume_id: s for s in cinder.volume_snapshots.list(search_opts=search)}
+    cinder.volume_snapshots.reset_state(parts[broken], "error")
+    try:
+        previewed = engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot",
+                                   json={"snapshot": {"id": snapshot["id"]}})  # fmt: skip
+        assert previewed.status_code == 409, previewed.json  # the preview's job failed: why
+        assert previewed.json["message"].startswith(f"Previewing snapshots of VM {vm['name']} failed"), previewed.json
+    finally:
+        cinder.volume_snapshots.reset_state(parts[broken], "available")
+    wait_for_vm_unlocked(engine, vm["id"])
+    assert active_volumes(engine, disks) == [d["id"] for d in disks]
+    for disk in disks:
+        assert read(stack, disk["id"], 64) == pattern("after", disk)
+    states = {s["description"]: (s["type"], s["snapshot_status"])
+              for s in engine.request("GET", f"/api/vms/{vm['id']}/snapshots").json}  # fmt: skip
+    assert states == {"Active VM": ("active", "ok"), "whole": ("regular", "ok")}  # no preview left
+    deadline = time.monotonic() + 60
+    while made := [v.id for v in cinder.volumes.list(search_opts=search) if getattr(v, "snapshot_id", None)]:
+        assert time.monotonic() < deadline, f"preview volumes left: {made}"
+        time.sleep(0.5)
+    assert {s.status for s in cinder.volume_snapshots.list(search_opts=search)} == {"available"}
+    assert engine.request("POST", f"/api/vms/{vm['id']}/preview_snapshot",
+                          json={"snapshot": {"id": snapshot["id"]}}).status_code == 200  # fmt: skip
+    for disk, volume in zip(disks, active_volumes(engine, disks), strict=True):
+        assert read(stack, volume, 64) == pattern("at the snapshot", disk)
+    assert engine.request("POST", f"/api/vms/{vm['id']}/undo_snapshot", json={}).status_code == 200

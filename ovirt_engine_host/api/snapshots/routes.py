@@ -13,17 +13,12 @@ from flask.views import MethodView
 from ovirt_engine_host.api.actions import completed
 from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
 from ovirt_engine_host.api.jobs.schemas import JobSchema, removal_answer
-from ovirt_engine_host.api.snapshots.schemas import (
-    ActiveSnapshot,
-    SnapshotActionSchema,
-    SnapshotDiskSchema,
-    SnapshotSchema,
-    listed,
-)
+from ovirt_engine_host.api.snapshots.schemas import SnapshotActionSchema, SnapshotDiskSchema, SnapshotSchema
 from ovirt_engine_host.db.models import Job
 from ovirt_engine_host.references import reference_value
 from ovirt_engine_host.rest import Blueprint, represent
 from ovirt_engine_host.services.snapshots import SnapshotService
+from ovirt_engine_host.services.virtual_snapshots import virtual_snapshot, virtual_snapshots
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -47,10 +42,10 @@ class SnapshotViews(MethodView):
     @blp.action("read", "vm", by="vm_id")
     @blp.response(200, SnapshotSchema(many=True))
     def get(self, vm_id: str) -> Any:
-        """List a VM's snapshots (its active one first)"""
+        """List a VM's snapshots (its active one first, then, during a stateless run, its stateless one)"""
         with db_session() as session:
             vm = VmService.get(session, vm_id)
-            return listed(vm, SnapshotService.of_vm(session, vm))
+            return [*virtual_snapshots(session, vm), *SnapshotService.of_vm(session, vm)]
 
     @blp.action("update", "vm", by="vm_id")
     @blp.arguments(SnapshotSchema)
@@ -70,8 +65,7 @@ class SnapshotByIdViews(MethodView):
         snapshot_id, _ = split_matrix(snapshot_id)
         with db_session() as session:
             vm = VmService.get(session, vm_id)
-            active = ActiveSnapshot(vm)
-            return active if snapshot_id == active.id else SnapshotService.get(session, vm, snapshot_id)
+            return virtual_snapshot(session, vm, snapshot_id) or SnapshotService.get(session, vm, snapshot_id)
 
     @blp.action("update", "vm", by="vm_id")
     @blp.response(204)
@@ -89,7 +83,10 @@ class SnapshotDiskViews(MethodView):
     def get(self, vm_id: str, snapshot_id: str) -> Any:
         """List the disks a snapshot holds"""
         with db_session() as session:
-            return list(SnapshotService.get(session, VmService.get(session, vm_id), snapshot_id).disks)
+            vm = VmService.get(session, vm_id)
+            return list(
+                (virtual_snapshot(session, vm, snapshot_id) or SnapshotService.get(session, vm, snapshot_id)).disks
+            )
 
 
 @blp.route("/<string:vm_id>/preview_snapshot")

@@ -3,35 +3,13 @@ XML elements (``snapshot`` is a VM at a moment: its ``type`` and ``snapshot_stat
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
 
 from ovirt_engine_host.api.common import DropsEmpty, Reference
 from ovirt_engine_host.api.jobs.schemas import UtcDateTime
-from ovirt_engine_host.db.models import Snapshot, Vm
 from ovirt_engine_host.openapi import OPENAPI_SCHEMA
-
-ACTIVE_DESCRIPTION = "Active VM"
-
-
-@dataclass(frozen=True)
-class ActiveSnapshot:
-    """The VM itself, listed as oVirt lists it: the ``active`` snapshot, with a stable id."""
-
-    vm: Vm
-
-    @property
-    def id(self) -> str:
-        return str(uuid.uuid5(uuid.UUID(self.vm.id), "active"))
-
-    vm_id = property(lambda self: self.vm.id)
-    description = ACTIVE_DESCRIPTION
-    type = "active"
-    status = "ok"
-    date = property(lambda self: self.vm.created)
 
 
 class DiskReference(ma.Schema):
@@ -93,7 +71,3 @@ class SnapshotActionSchema(ma.Schema):
     disks = ma.fields.Nested(DiskReferences)
     asynchronous = ma.fields.Boolean(data_key="async")
     status = ma.fields.Dict(dump_only=True)
-
-
-def listed(vm: Vm, snapshots: list[Snapshot]) -> list[Any]:
-    return [ActiveSnapshot(vm), *snapshots]
