@@ -83,6 +83,14 @@ def delete_children_first(cinder: Any, domain_id: str, timeout: float = 180) -> 
         time.sleep(1)
 
 
+def with_third_disk(engine: Engine, stack: Stack, vm: Any, disks: list[Any], domain_id: str) -> list[Any]:
+    """The fixture's two disks and a third 1 GiB rbd disk, ``ok`` and attached to the VM."""
+    third = engine.request("POST", "/api/disks", json=disk_body(domain_id, GiB, stack.volume_type_rbd, alias="third"))
+    added = wait_for_disk(engine, third.json["id"], "ok")
+    assert engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": added["id"]}).status_code == 201
+    return [*disks, added]
+
+
 def write(stack: Stack, volume_id: str, data: bytes) -> None:
     with open_pool(stack) as ioctx, rbd.Image(ioctx, f"volume-{volume_id}") as image:
         image.write(data, 0)
@@ -365,9 +373,7 @@ def test_an_engine_killed_in_a_three_disk_snapshot_ends_with_one_cinder_snapshot
     engine: Engine, stack: Stack, vm_with_disks: Any
 ) -> None:
     vm, disks, cinder, domain_id = vm_with_disks
-    third = engine.request("POST", "/api/disks", json=disk_body(domain_id, GiB, stack.volume_type_rbd, alias="third"))
-    disks = [*disks, wait_for_disk(engine, third.json["id"], "ok")]
-    assert engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disks[2]["id"]}).status_code == 201
+    disks = with_third_disk(engine, stack, vm, disks, domain_id)
     engine_state(engine.app).poller.stop()  # only the engine process works on the commands
     with engine_process(engine, "--die-after-snapshots", "2") as (process, url):
         with pytest.raises(requests.ConnectionError):  # the request's own process dies under it
@@ -556,9 +562,7 @@ def test_a_disk_cinder_refuses_undoes_the_other_disks_of_a_snapshot_and_of_a_pre
     engine: Engine, stack: Stack, vm_with_disks: Any
 ) -> None:
     vm, disks, cinder, domain_id = vm_with_disks
-    third = engine.request("POST", "/api/disks", json=disk_body(domain_id, GiB, stack.volume_type_rbd, alias="third"))
-    disks = [*disks, wait_for_disk(engine, third.json["id"], "ok")]
-    assert engine.request("POST", f"/api/vms/{vm['id']}/disks", json={"id": disks[2]["id"]}).status_code == 201
+    disks = with_third_disk(engine, stack, vm, disks, domain_id)
     attached = [d["id"] for d in engine.request("GET", f"/api/vms/{vm['id']}/disks").json]
     search = {"metadata": {DOMAIN_KEY: domain_id}}
 
