@@ -6,15 +6,10 @@ API, so tests (and several apps in one process) never share state.
 
 from __future__ import annotations
 
-import hashlib
-import threading
-import time
-from dataclasses import dataclass
 from typing import Any
 
 import flask_smorest
 from flask import Flask
-from sqlalchemy import select
 
 from ovirt_engine_host import authorization, openapi, rest
 from ovirt_engine_host.api import docs
@@ -30,6 +25,7 @@ from ovirt_engine_host.api.unregistered import routes as unregistered
 from ovirt_engine_host.api.users import routes as users
 from ovirt_engine_host.api.vmpools import routes as vmpools
 from ovirt_engine_host.api.vms import routes as vms
+from ovirt_engine_host.access.authentication import Authenticator
 from ovirt_engine_host.commands import collection
 from ovirt_engine_host.commands import disks as disk_commands
 from ovirt_engine_host.commands import snapshots as snapshot_commands
@@ -40,11 +36,10 @@ from ovirt_engine_host.commands.operations import Registry
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
 from ovirt_engine_host.database import make_engine, make_session_factory
-from ovirt_engine_host.db.models import User
 from ovirt_engine_host.monitoring.monitor import DomainMonitor
 from ovirt_engine_host.plugin_services import EngineServices
 from ovirt_engine_host.plugins import EngineHooks, build_plugin_manager
-from ovirt_engine_host.security import SecretBox, password_matches
+from ovirt_engine_host.security import SecretBox
 from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.services.vm_monitor import VmChecks, VmMonitor
 from ovirt_engine_host.state import EngineState
@@ -63,44 +58,6 @@ ENGINE_BLUEPRINTS = (
     unregistered.blp,
     users.blp,
 )
-AUTH_CACHE_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class AuthenticatedUser:
-    id: str
-    name: str
-    administrator: bool
-
-
-class Authenticator:
-    """Checks HTTP Basic credentials against the users table. The user row is read at every
-    request (a removed user or a withdrawn administrator flag takes effect at once); only the
-    password check is remembered for a few seconds, for the stored hash it was made against:
-    scrypt is slow on purpose, and clients send the password with every request."""
-
-    def __init__(self, state: EngineState) -> None:
-        self._state = state
-        self._verified: dict[tuple[str, bytes], tuple[float, str]] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, name: str, password: str) -> AuthenticatedUser | None:
-        key = (name, hashlib.sha256(password.encode()).digest())
-        now = time.monotonic()
-        with self._state.session_factory() as session:
-            user = session.scalar(select(User).where(User.name == name))
-            if user is None:
-                return None
-            with self._lock:
-                cached = self._verified.get(key)
-            if not (cached and now - cached[0] < AUTH_CACHE_SECONDS and cached[1] == user.password_hash):
-                if not password_matches(user.password_hash, password):
-                    return None
-                with self._lock:
-                    self._verified[key] = (now, user.password_hash)
-            return AuthenticatedUser(user.id, user.name, user.administrator)
-
-
 def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, ...] = ()) -> Flask:
     config = config or EngineConfig.from_environment()
     config.state_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +105,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     app.register_blueprint(docs.assets)
     hooks.register_rest(api, services)
     rest.install(app)  # after the Api: these handlers replace flask-smorest's own
-    app.before_request(rest.require_authentication(Authenticator(state)))
+    app.before_request(rest.require_authentication(Authenticator(session_factory)))
     app.before_request(authorization.authorize_request)
     if config.poller.enabled:
         state.poller.start()

@@ -55,12 +55,14 @@ class EngineIdentity(Base):
 
 
 class User(Base):
+    """A user of the engine. What he may do is not a flag of his: it is the permissions he (or a
+    group of his) holds (:class:`Permission`); ``administrator`` is derived from them."""
+
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    administrator: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -422,3 +424,105 @@ class DiskVolume(Base):
         ForeignKey("disk_snapshots.id", ondelete="SET NULL"), index=True, default=None
     )
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access: roles, groups, permissions on objects, tokens and the audit log
+# ---------------------------------------------------------------------------------------------
+
+
+class Role(Base):
+    """A role (oVirt's): a set of action groups. Predefined roles (``mutable`` false) have fixed
+    ids and their action groups in code (:mod:`ovirt_engine_host.access.roles`); a custom role's
+    are its :class:`RolePermit` rows. ``administrative``: holding it anywhere makes its holder an
+    administrator (unfiltered views by default). ``allows_viewing_children``: a permission with it
+    on an object reveals the objects below (oVirt's creator roles do not)."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(126), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    administrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    mutable: Mapped[bool] = mapped_column(Boolean, default=True)
+    allows_viewing_children: Mapped[bool] = mapped_column(Boolean, default=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RolePermit(Base):
+    """One action group of a custom role."""
+
+    __tablename__ = "role_permits"
+
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+    permit: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class Group(Base):
+    """A local group of users: a permission given to a group holds for each of its members."""
+
+    __tablename__ = "user_groups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[str] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Permission(Base):
+    """A role given to a user or to a group on one object (``object_type``, ``object_id``;
+    the whole system: ``system``/``system``). It holds on the object and, by inheritance, on
+    every object below it (:mod:`ovirt_engine_host.access.tree`)."""
+
+    __tablename__ = "permissions"
+    __table_args__ = (Index("ix_permissions_object", "object_type", "object_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
+    )
+    group_id: Mapped[str | None] = mapped_column(
+        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True, default=None
+    )
+    object_type: Mapped[str] = mapped_column(String(60))
+    object_id: Mapped[str] = mapped_column(String(255))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AccessToken(Base):
+    """An SSO bearer token (oVirt's ``/ovirt-engine/sso/oauth/token``): stored as its SHA-256
+    only, valid until ``expires`` unless revoked (``/ovirt-engine/services/sso-logout``)."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Event(Base):
+    """An audit event (oVirt's audit log, ``/api/events``): what was done, by whom, on what, and
+    how it ended. Never holds a secret. ``id`` grows with time (``from`` pages on it)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    severity: Mapped[str] = mapped_column(String(20), default="normal")
+    code: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    user_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    object_type: Mapped[str | None] = mapped_column(String(60), default=None)
+    object_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    correlation_id: Mapped[str | None] = mapped_column(String(255), default=None)
