@@ -15,7 +15,7 @@ from ovirt_cinder_plugin.hostside.install import hook_scripts
 from ovirt_cinder_plugin.runtime import runtime_for
 from ovirt_cinder_plugin.services.disks import DiskOperations
 from ovirt_cinder_plugin.services.domain_status import domain_status
-from ovirt_engine_host.contract import PluginServices, RestApi, StorageDomainType, hookimpl
+from ovirt_engine_host.contract import AccessRegistry, PluginServices, RestApi, StorageDomainType, hookimpl
 
 STORAGE_DOMAIN_TYPE = "cinder"
 GiB = 1024**3
@@ -50,6 +50,28 @@ def ovirt_engine_register_rest(api: RestApi, services: PluginServices) -> None:
     runtime = runtime_for(services)
     for resource in (providers, volume_types, keys):
         api.register_blueprint(resource.create_blueprint(services, runtime.providers))
+
+
+PROVIDER_GROUP = "configure_openstack_volume_provider"
+
+
+@hookimpl
+def ovirt_engine_register_access(registry: AccessRegistry) -> None:
+    """A provider is an administrative object right below the system; its authentication keys
+    and volume types are managed through it, with the plugin's own action group, which a
+    StorageAdmin holds (a SuperUser holds every group)."""
+    from ovirt_cinder_plugin.db.models import Provider
+
+    registry.action_group(
+        PROVIDER_GROUP,
+        "Add, change and remove OpenStack volume providers, their keys and volume types",
+        ("StorageAdmin",),
+    )
+    registry.object_type(
+        "openstack_volume_provider", Provider.id, Provider.name, administrative=True,
+        what="OpenStack volume provider",
+        collection="openstackvolumeproviders",
+    )
 
 
 def _disks(storage_domain: Any, services: Any) -> DiskOperations | None:

@@ -12,20 +12,27 @@ import flask_smorest
 from flask import Flask
 
 from ovirt_engine_host import authorization, openapi, rest
+from ovirt_engine_host.access import audit, creators
+from ovirt_engine_host.access.registry import PluginAccessRegistry
+from ovirt_engine_host.access.tree import AccessModel
 from ovirt_engine_host.api import docs
 from ovirt_engine_host.api.datacenters import routes as datacenters
 from ovirt_engine_host.api.disks import routes as disks
+from ovirt_engine_host.api.events import routes as events
+from ovirt_engine_host.api.groups import routes as groups
 from ovirt_engine_host.api.hosts import routes as hosts
 from ovirt_engine_host.api.jobs import routes as jobs
+from ovirt_engine_host.api.permissions import routes as permissions
+from ovirt_engine_host.api.roles import routes as roles
 from ovirt_engine_host.api.root import routes as root
 from ovirt_engine_host.api.snapshots import routes as snapshots
+from ovirt_engine_host.api.sso import routes as sso
 from ovirt_engine_host.api.storagedomains import routes as storagedomains
 from ovirt_engine_host.api.templates import routes as templates
 from ovirt_engine_host.api.unregistered import routes as unregistered
 from ovirt_engine_host.api.users import routes as users
 from ovirt_engine_host.api.vmpools import routes as vmpools
 from ovirt_engine_host.api.vms import routes as vms
-from ovirt_engine_host.access.authentication import Authenticator
 from ovirt_engine_host.commands import collection
 from ovirt_engine_host.commands import disks as disk_commands
 from ovirt_engine_host.commands import snapshots as snapshot_commands
@@ -57,7 +64,12 @@ ENGINE_BLUEPRINTS = (
     vmpools.blp,
     unregistered.blp,
     users.blp,
+    events.blp,
+    roles.blp,
+    groups.blp,
 )
+
+
 def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, ...] = ()) -> Flask:
     config = config or EngineConfig.from_environment()
     config.state_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +89,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     )
     database = make_engine(config.effective_database_url)
     session_factory = make_session_factory(database)
+    creators.install(session_factory)
     services = EngineServices.build(session_factory, SecretBox.from_key_file(config.secret_key_path))
     hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins), services)
     registry = Registry()  # the kinds of commands and jobs this application runs
@@ -90,7 +103,11 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     monitor = DomainMonitor(session_factory, hooks, config.monitor)
     vm_monitor = VmMonitor(lambda: VmChecks(state), config.vm_monitor_interval)
     poller = Poller(coordinator, [monitor, vm_monitor])
-    state = EngineState(config, database, session_factory, hooks, services, coordinator, poller, monitor, vm_monitor)
+    access = AccessModel()
+    hooks.register_access(PluginAccessRegistry(access))
+    state = EngineState(
+        config, database, session_factory, hooks, services, coordinator, poller, monitor, vm_monitor, access
+    )
     state.attach(app)
     services.secret_listeners.append(lambda data_center_id: HostService(state).refresh_data_center(data_center_id))
 
@@ -102,10 +119,12 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     openapi.install(api)  # before any blueprint: the document is made as they register
     for blueprint in ENGINE_BLUEPRINTS:
         api.register_blueprint(blueprint)
+    api.register_blueprint(permissions.create_blueprint(access))
     app.register_blueprint(docs.assets)
     hooks.register_rest(api, services)
     rest.install(app)  # after the Api: these handlers replace flask-smorest's own
-    app.before_request(rest.require_authentication(Authenticator(session_factory)))
+    audit.install(app, session_factory, config.events_keep)  # after rest's hooks: it runs before them
+    app.before_request(rest.require_authentication(sso.install(app, session_factory, config)))
     app.before_request(authorization.authorize_request)
     if config.poller.enabled:
         state.poller.start()

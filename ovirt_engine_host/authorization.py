@@ -1,17 +1,26 @@
 """Who may do what, decided in one place for the engine's and the plugins' endpoints.
 
-Every view declares the action it performs and the type of object it performs it on
-(``@blp.action("update", "disk", by="disk_id")``, see :class:`ovirt_engine_host.rest.Blueprint`).
-Before the view runs, :func:`authorize_request` asks the ``ovirt_engine_permission`` hook (the
-built-in :mod:`ovirt_engine_host.default_permissions` answers when no plugin does):
+Every view declares the action group it needs and the object it acts on
+(``@blp.action("delete_disk", "disk", by="disk_id")``, see :class:`ovirt_engine_host.rest.Blueprint`;
+``read`` asks only to see the object). Before the view runs, :func:`authorize_request` reads, in
+one SQL statement, whether the object exists, whether the user may see it and whether a role of
+his holds the group on it or above it (:mod:`ovirt_engine_host.access.tree`), and asks the
+``ovirt_engine_permission`` hook to decide (the built-in :mod:`ovirt_engine_host.default_permissions`
+answers when no plugin does):
 
-- ``deny``: 403, naming the user, the action and the object type;
-- ``own``: the object the path names (``by``) must be the user's, else 404 as if it did not
-  exist; lists are cut down to the user's objects (:func:`owned_only`); a body's reference to
-  another's object is refused like an unknown one (:func:`require_visible`);
+- ``hide``: 404, as if the object did not exist (no existence leak);
+- ``deny``: 403, naming the user, the missing action group and the object;
 - ``allow``: the view runs.
 
-A view that declares nothing is for administrators only (a test keeps every endpoint declared).
+``by``: the path argument naming the object (its id or its name); none with the type ``system``:
+the whole system; ``by=BODY``: the object is named in the request's body, and the view checks it
+with :func:`require_permitted` once the body is read (the hook is asked then). A list (``read``
+with no ``by``) is cut down in SQL to what the user may see (:func:`visible_only`).
+
+Filtered mode: a user who holds no administrative role, or any user sending ``Filter: true``,
+sees only what a permission shows him; an administrator otherwise sees everything (and still
+acts only where his roles allow). A view that declares nothing is for administrators only (a
+test keeps every endpoint declared).
 """
 
 from __future__ import annotations
@@ -20,24 +29,35 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session
 
 from ovirt_engine_host import references
-from ovirt_engine_host.contract import Permission
+from ovirt_engine_host.access.roles import READ, SYSTEM
+from ovirt_engine_host.access.tree import AccessModel, Grants
+from ovirt_engine_host.contract import AccessFacts, AccessTarget
+from ovirt_engine_host.db.models import Event, Job
 from ovirt_engine_host.errors import Refused
 
 ACTION_ATTRIBUTE = "_ovirt_action"
 OPENAPI_EXTENSION = "x-ovirt-action"
+BODY = "body"
+"""``by=BODY``: the object is named in the request body (checked by the view)."""
+OPEN_TYPES = frozenset({"api"})
+"""What every authenticated user may read: the API's front door."""
+OWNED: dict[str, Any] = {"job": Job.owner_id, "event": Event.user_id}
+"""Records that belong to the user they were made for (a job, an event): seen by him and, out
+of filtered mode, by administrators; nobody is given a permission on them."""
 
 Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
 class DeclaredAction:
-    """What a view does: ``action`` on ``object_type``; ``by``: the path argument naming the object."""
+    """What a view does: ``group`` (an action group, or ``read``) on an ``object_type``;
+    ``by``: the path argument naming the object, or :data:`BODY`."""
 
-    action: str
+    group: str
     object_type: str
     by: str | None = None
 
@@ -46,17 +66,21 @@ def current_user() -> Any:
     return g.get("current_user")
 
 
+def access_model() -> AccessModel:
+    model: AccessModel = current_app.extensions["ovirt_engine"].access
+    return model
+
+
 def _hooks() -> Any:
     return current_app.extensions["ovirt_engine"].hooks
 
 
-def permission(action: str, object_type: str) -> Permission:
-    """The current user's permission (no user: the engine itself, allowed)."""
+def filtered() -> bool:
+    """Whether this request sees only what permissions show (see the module's docstring)."""
     user = current_user()
     if user is None:
-        return "allow"
-    decided: Permission = _hooks().permission(user, action, object_type)
-    return decided
+        return False
+    return not user.administrator or request.headers.get("Filter", "").strip().lower() == "true"
 
 
 def declared_action() -> DeclaredAction | None:
@@ -67,30 +91,117 @@ def declared_action() -> DeclaredAction | None:
     return found if isinstance(found, DeclaredAction) else None
 
 
-def _owns(entity: Any) -> bool:
+# -- one object ---------------------------------------------------------------------------------
+
+
+def facts(session: Session, group: str, object_type: str, identifier: str) -> tuple[AccessFacts, Any]:
+    """(what the permissions say of one object, its id) in one SQL statement; the object is
+    named by its id, or else by its name."""
     user = current_user()
-    return user is not None and getattr(entity, "owner_id", None) == user.id
+    model = access_model()
+    sees_all = not filtered()
+    if object_type == SYSTEM:
+        granted = model.covers(SYSTEM, model.acting(user.id, group)) if group != READ else model.always(True)
+        return AccessFacts(True, True, bool(session.scalar(select(granted))), filtered()), SYSTEM
+    if object_type in OWNED:
+        owner = OWNED[object_type]
+        table = owner.class_
+        row = session.execute(select(table.id, owner).where(table.id == identifier)).first()
+        mine = row is not None and (sees_all or row[1] == user.id)
+        return AccessFacts(row is not None, mine, mine, filtered()), row[0] if row else None
+    kind = model.types[object_type]
+    visible = model.always(True) if sees_all else model.sees(object_type, user.id)
+    granted = model.always(True) if group == READ else model.covers(object_type, model.acting(user.id, group))
+    found = session.execute(
+        select(kind.id_column, visible, granted).where(model.named(object_type, identifier)).limit(1)
+    ).first()
+    if found is None:
+        return AccessFacts(False, False, False, filtered()), None
+    return AccessFacts(True, bool(found[1]), bool(found[2]), filtered()), found[0]
 
 
-def owned_only(query: Select[Row], model: Any) -> Select[Row]:
-    """A list query cut down to what the current user may see of ``model``."""
-    if g.get("ovirt_permission") == "own":
-        return query.where(model.owner_id == current_user().id)
-    return query
+def decide(group: str, object_type: str, object_id: str | None, known: AccessFacts) -> str:
+    """The hook's decision on one object (``allow``, ``deny`` or ``hide``)."""
+    user = current_user()
+    target = AccessTarget(object_type, object_id, access_model().types[object_type].administrative
+                          if object_type in access_model().types else False)  # fmt: skip
+    decision: str = _hooks().permission(user, group, target, known)
+    return decision
+
+
+def refuse(decision: str, group: str, object_type: str, identifier: str) -> None:
+    """The refusal of a decision: 404 as if missing, or 403 naming user, group and object."""
+    what = object_type.replace("_", " ")
+    if decision == "hide":
+        raise Refused(404, f"{what} {identifier} not found")
+    if decision != "allow":
+        user = current_user()
+        named = "the system" if object_type == SYSTEM else f"{what} {identifier}"
+        raise Refused(403, f"user {user.name} lacks the action group {group} on {named}")
+
+
+def authorize(session: Session, group: str, object_type: str, identifier: str) -> Any:
+    """Decide for one object named by id or name; refuse (404/403) or return its id."""
+    known, object_id = facts(session, group, object_type, identifier)
+    if not known.exists:
+        return None  # the view answers its own 404, in its own words
+    refuse(decide(group, object_type, object_id, known), group, object_type, identifier)
+    return object_id
 
 
 def require_visible(session: Session, kind: str, reference: Any, field: str | None = None) -> Any:
-    """The object a body's reference names, refused alike whether it is missing or hidden."""
+    """The object a body's reference names, refused alike (400) whether it is missing or hidden."""
+    return require_permitted(session, kind, reference, READ, field)
+
+
+def require_permitted(session: Session, kind: str, reference: Any, group: str, field: str | None = None) -> Any:
+    """The object a body's reference names (by id or name), checked like a path's: missing or
+    hidden from the user, 400 naming the field; seen but the group is not his, 403."""
     found = references.resolve(session, kind, reference, field)
-    decided = permission("read", kind)
-    if decided == "deny" or (decided == "own" and not _owns(found)):
+    if current_user() is None:
+        return found
+    known, object_id = facts(session, group, kind, found.id)
+    decision = decide(group, kind, object_id, known)
+    if decision == "hide" or not known.visible:
         described = references.KINDS[kind]
-        raise Refused(400, f"{field or kind}: no {described.what} with id {getattr(found, 'id', reference)!r}")
+        value = references.reference_value(reference)
+        by, text = value if value else ("id", found.id)
+        raise Refused(400, f"{field or kind}: no {described.what} with {by} {text!r}")
+    refuse(decision, group, kind, found.id)
     return found
 
 
+# -- lists --------------------------------------------------------------------------------------
+
+
+def visible_condition(object_type: str) -> ColumnElement[bool] | None:
+    """The condition a list of ``object_type`` is cut down by (None: the user sees all)."""
+    user = current_user()
+    if user is None or not filtered():
+        return None
+    if object_type in OWNED:
+        owned: ColumnElement[bool] = OWNED[object_type] == user.id
+        return owned
+    return access_model().sees(object_type, user.id)
+
+
+def visible_only(query: Select[Row], object_type: str) -> Select[Row]:
+    """A list query cut down in SQL to what the current user may see of ``object_type``."""
+    condition = visible_condition(object_type)
+    return query if condition is None else query.where(condition)
+
+
+def _holds_somewhere(session: Session, group: str) -> bool:
+    model = access_model()
+    grants: Grants = model.acting(current_user().id, group)
+    return bool(session.scalar(select(exists(model.permissions_where(grants.own)))))
+
+
+# -- the before-request hook --------------------------------------------------------------------
+
+
 def authorize_request() -> None:
-    """A before-request hook (after authentication): the rule above, for every endpoint."""
+    """A before-request hook (after authentication): the rules above, for every endpoint."""
     user = current_user()
     if user is None or request.endpoint is None:
         return
@@ -99,15 +210,28 @@ def authorize_request() -> None:
         if not user.administrator:
             raise Refused(403, f"{request.method} {request.path} is for administrators only")
         return
-    decided = permission(declared.action, declared.object_type)
-    what = declared.object_type.replace("_", " ")
-    if decided == "deny":
-        raise Refused(403, f"user {user.name} may not {declared.action} {what}s: an administrator may")
-    g.ovirt_permission = decided
-    if decided == "own" and declared.by and declared.object_type in references.KINDS:
-        identifier = str((request.view_args or {}).get(declared.by, "")).split(";", 1)[0]  # oVirt's ;async
-        session: Session = current_app.extensions["ovirt_engine"].session_factory()
-        with session:
-            found = references.find(session, declared.object_type, identifier)
-            if found is not None and not _owns(found):
-                raise Refused(404, f"{references.KINDS[declared.object_type].what} {identifier} not found")
+    if declared.object_type in OPEN_TYPES:
+        return
+    model = access_model()
+    kind = model.types.get(declared.object_type)
+    if declared.group == READ and declared.by is None:
+        if kind is not None and kind.administrative and not user.administrator and declared.object_type != "user":
+            raise Refused(403, f"user {user.name} may not list {kind.words}s: it is an administrative resource")
+        return  # a list: the view cuts it down (visible_only)
+    session: Session = current_app.extensions["ovirt_engine"].session_factory()
+    with session:
+        if declared.by == BODY:
+            if not _holds_somewhere(session, declared.group):
+                raise Refused(403, f"user {user.name} lacks the action group {declared.group} on any object")
+            return
+        identifier = SYSTEM
+        if declared.by is not None:
+            identifier = str((request.view_args or {}).get(declared.by, "")).split(";", 1)[0]  # oVirt's ;async
+        g.ovirt_object_id = authorize(session, declared.group, declared.object_type, identifier)
+
+
+def authorized_object_id() -> str | None:
+    """The id of the object the request's path named, as its check found it (a path may name
+    it by name): the view needs not look it up again."""
+    found: str | None = g.get("ovirt_object_id")
+    return found

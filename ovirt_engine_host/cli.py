@@ -84,6 +84,7 @@ def db_check(config: EngineConfig) -> None:
 @click.pass_obj
 def create_user(config: EngineConfig, name: str, password: str, admin: bool) -> None:
     """Add a user (the first administrator comes from here)."""
+    from ovirt_engine_host.access.grants import add_user
     from ovirt_engine_host.database import make_engine, make_session_factory
     from ovirt_engine_host.db.models import User
     from ovirt_engine_host.security import hash_password
@@ -94,7 +95,7 @@ def create_user(config: EngineConfig, name: str, password: str, admin: bool) -> 
     with sessions() as session:
         if session.scalar(select(User).where(User.name == name)):
             raise click.ClickException(f"a user named {name!r} exists")
-        session.add(User(name=name, password_hash=hash_password(password), administrator=admin))
+        add_user(session, name, hash_password(password), admin)
         try:
             session.commit()
         except IntegrityError as error:

@@ -59,6 +59,7 @@ Importing this module has no side effects: the engine builds its ``pluggy.Plugin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 import pluggy
@@ -179,13 +180,60 @@ class UserView(Protocol):
 
     @property
     def administrator(self) -> bool:
-        """Whether the user holds the engine's administrator flag."""
+        """Whether the user (or a group of his) holds an administrative role anywhere."""
 
 
-Permission = Literal["allow", "own", "deny"]
-"""A decision of :func:`ovirt_engine_permission`: ``allow``; ``own``: allowed only on objects the
-user owns (lists are cut down to them, another's object answers 404, as if it did not exist);
-``deny`` (403)."""
+Decision = Literal["allow", "deny", "hide"]
+"""A decision of :func:`ovirt_engine_permission`: ``allow``; ``deny`` (403, naming the user, the
+action group and the object); ``hide`` (404, as if the object did not exist)."""
+
+
+@dataclass(frozen=True)
+class AccessTarget:
+    """The object a request acts on: its type (oVirt's element name: ``disk``, ``vm``,
+    ``storage_domain``, ``system``, ``openstack_volume_provider``…), its id, and whether the type
+    is administrative (its management is for administrators: refused with 403, not hidden)."""
+
+    type: str
+    id: str | None
+    administrative: bool = False
+
+
+@dataclass(frozen=True)
+class AccessFacts:
+    """What the engine's permissions say of one object for one user and one action group, read
+    in one SQL statement: whether it ``exists``, whether the user may see it (``visible``: a
+    permission of his on it, or above it with a role that allows viewing children; always, for an
+    administrator out of filtered mode), whether a role of his holds the group on it or above it
+    (``granted``), and whether the request is in ``filtered`` mode."""
+
+    exists: bool
+    visible: bool
+    granted: bool
+    filtered: bool
+
+
+class AccessRegistry(Protocol):
+    """What :func:`ovirt_engine_register_access` registers into."""
+
+    def action_group(self, name: str, description: str, roles: tuple[str, ...] = ()) -> None:
+        """A new action group, which the predefined roles named in ``roles`` (by name:
+        ``StorageAdmin``…) hold besides SuperUser (who holds every group)."""
+
+    def object_type(
+        self,
+        name: str,
+        id_column: Any,
+        name_column: Any,
+        *,
+        administrative: bool = False,
+        what: str = "",
+        collection: str = "",
+    ) -> None:
+        """A type of object permissions can be given on, right below the system: the plugin's
+        table's id and name columns (SQLAlchemy columns), whether it is administrative, its
+        name in words (``OpenStack volume provider``) and its REST collection
+        (``openstackvolumeproviders``: the engine serves ``/api/{collection}/{id}/permissions``)."""
 
 
 class SnapshotView(Protocol):
@@ -1187,28 +1235,44 @@ def ovirt_engine_host_secrets(data_center: DataCenterView, services: PluginServi
 # ---------------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
-def ovirt_engine_permission(user: UserView, action: str, object_type: str) -> Permission | None:
-    """Decide whether a user may perform an action on a type of object.
+@hookspec
+def ovirt_engine_register_access(registry: AccessRegistry) -> None:
+    """Register the plugin's action groups and object types (tox's ``register`` pattern).
 
-    Every REST endpoint, the engine's and the plugins', declares the action it performs and the
-    type of object it performs it on (``@blp.action("update", "disk")``); before the view runs,
-    the engine asks this hook. The engine's built-in plugin
-    (:mod:`ovirt_engine_host.default_permissions`) answers last: administrators may do
-    everything; disks, VMs and jobs belong to whoever created them (``own``); every other object
-    (hosts, data centers, storage domains, users, a plugin's resources) may be read by every user
-    and changed by administrators only. A plugin that answers first overrides it.
+    :param registry: Where to register (:class:`AccessRegistry`).
+
+    **When**: once, while ``create_app`` builds the application (after the engine's own).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def ovirt_engine_permission(
+    user: UserView, action_group: str, target: AccessTarget, facts: AccessFacts
+) -> Decision | None:
+    """Decide whether a user may perform an action group on one object.
+
+    Every REST endpoint, the engine's and the plugins', declares the action group it needs and
+    the object it acts on (``@blp.action("delete_disk", "disk", by="disk_id")``; ``read``: only
+    to see it). Before the view runs (or, for an object named in the body, once the view has read
+    it), the engine reads what its permissions say (:class:`AccessFacts`: roles given on the
+    object or above it, inherited down system → data center → storage domain → disk, data
+    center → VM, template, pool, VM → disks) and asks this hook. The engine's built-in plugin
+    (:mod:`ovirt_engine_host.default_permissions`) answers last: ``hide`` what the user may not
+    see (``deny`` instead on an administrative type for a user who is no administrator),
+    ``allow`` a ``read`` of what he sees, else ``allow`` exactly when a role of his holds the
+    group. A plugin that answers first overrides it for single objects; lists are cut down in SQL
+    by the engine's rules.
 
     Stops at first non-None result, see firstresult.
 
     :param user: The user making the request (:class:`UserView`).
-    :param action: What the endpoint does: ``read``, ``create``, ``update``, ``delete``, or
-        ``operate`` (an action such as start, stop, activate).
-    :param object_type: What it does it on, by oVirt's element name: ``disk``, ``vm``,
-        ``host``, ``data_center``, ``storage_domain``, ``user``, ``job``, ``api``,
-        ``openstack_volume_provider``…
-    :return: A :data:`Permission` (``allow``, ``own`` or ``deny``), or ``None`` to let the next
-        plugin decide.
+    :param action_group: oVirt's action group the endpoint needs (``create_disk``,
+        ``manipulate_vm_snapshots``…, a plugin's own), or ``read``.
+    :param target: The object (:class:`AccessTarget`).
+    :param facts: What the permissions say (:class:`AccessFacts`).
+    :return: A :data:`Decision`, or ``None`` to let the next plugin decide.
 
     **When**: before every authenticated request's view, once.
 

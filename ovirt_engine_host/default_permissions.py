@@ -1,23 +1,22 @@
 """The engine's built-in permissions plugin: the rule that decides when no installed plugin has
 an opinion (as datasette ships its default permissions as a plugin of its own). Registered
-first, so that it answers last (pluggy asks the latest registration first)."""
+first, so that it answers last (pluggy asks the latest registration first).
+
+The facts come from the permissions (roles given on objects, inherited down the tree): this
+rule only says what they mean: what a user may not see is hidden (404, no existence leak),
+except an administrative object (a provider, a host, a user), refused (403) to whoever holds no
+administrative role; a ``read`` of what he sees is allowed; any other action group is allowed
+exactly where a role of his holds it."""
 
 from __future__ import annotations
 
-from ovirt_engine_host.contract import Permission, UserView, hookimpl
-
-OWNED_TYPES = frozenset({"disk", "vm", "job"})
-"""Objects a user creates and then owns: he sees and changes only his own."""
-OPEN_TYPES = frozenset({"api"})
-"""What every user may use whatever the action (the API's front door)."""
+from ovirt_engine_host.contract import AccessFacts, AccessTarget, Decision, UserView, hookimpl
 
 
 @hookimpl
-def ovirt_engine_permission(user: UserView, action: str, object_type: str) -> Permission:
-    if user.administrator or object_type in OPEN_TYPES:
+def ovirt_engine_permission(user: UserView, action_group: str, target: AccessTarget, facts: AccessFacts) -> Decision:
+    if not facts.visible:
+        return "deny" if target.administrative and not user.administrator else "hide"
+    if action_group == "read" or facts.granted:
         return "allow"
-    if object_type in OWNED_TYPES:
-        return "own"
-    if object_type == "vm_pool" and action == "operate":
-        return "allow"  # a pool is where a user takes a VM (allocatevm)
-    return "allow" if action == "read" else "deny"
+    return "deny"

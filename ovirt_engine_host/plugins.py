@@ -11,16 +11,19 @@ from sqlalchemy import MetaData
 
 from ovirt_engine_host import PLUGIN_ENTRY_POINT_GROUP, contract, default_permissions
 from ovirt_engine_host.contract import (
+    AccessFacts,
+    AccessRegistry,
+    AccessTarget,
     BackendVolume,
     ConnectionInfo,
     DataCenterView,
+    Decision,
     DiskView,
     DomainStatus,
     HostSecret,
     HostView,
     OperationHandle,
     OperationStatus,
-    Permission,
     PluginServices,
     QuotaRequestView,
     QuotaVerdict,
@@ -184,9 +187,12 @@ class EngineHooks:
         )
         return cast("bool | None", released)
 
-    def permission(self, user: UserView, action: str, object_type: str) -> Permission:
-        decided = self._hook.ovirt_engine_permission(user=user, action=action, object_type=object_type)
-        return cast("Permission", decided or "deny")
+    def permission(self, user: UserView, action_group: str, target: AccessTarget, facts: AccessFacts) -> Decision:
+        decided = self._hook.ovirt_engine_permission(user=user, action_group=action_group, target=target, facts=facts)
+        return cast("Decision", decided or "deny")
+
+    def register_access(self, registry: AccessRegistry) -> None:
+        self._hook.ovirt_engine_register_access(registry=registry)
 
     def host_secrets(self, data_center: DataCenterView) -> list[HostSecret]:
         lists = self._hook.ovirt_engine_host_secrets(data_center=data_center, services=self.services)

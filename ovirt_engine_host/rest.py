@@ -8,7 +8,8 @@
   gives, then validated by the same marshmallow schema: one set of rules for both.
 - Errors, in the representation asked for: JSON ``{code, status, message, errors}`` or oVirt's
   ``<fault><reason/><detail/></fault>``.
-- Every endpoint but the API documentation requires HTTP Basic authentication.
+- Every endpoint under ``/api`` but its documentation requires HTTP Basic or an SSO bearer token
+  (``Authorization: Bearer``, from ``/ovirt-engine/sso/oauth/token``).
 - Every collection (a response schema with ``many=True``) takes oVirt's ``max`` and ``search``
   (:mod:`ovirt_engine_host.listing`): in SQL when its view says how (``listing.in_sql``), else
   on the items the view returns. A view may return a :class:`~.api.row_lists.RowList` instead
@@ -22,7 +23,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import flask_smorest
 import marshmallow as ma
@@ -103,13 +104,14 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = BodyParser()
 
-    def action(self, action: str, object_type: str, *, by: str | None = None) -> Callable[..., Any]:
-        """Declare what the view does, for :mod:`ovirt_engine_host.authorization`: ``action``
-        (``read``, ``create``, ``update``, ``delete``, ``operate``) on ``object_type`` (oVirt's
-        element name: ``disk``, ``vm``…); ``by``: the path argument naming the object. The
-        declaration is in the OpenAPI document too (``x-ovirt-action``)."""
-        declared = DeclaredAction(action, object_type, by)
-        document = self.doc(**{OPENAPI_EXTENSION: {"action": action, "object": object_type}})
+    def action(self, group: str, object_type: str, *, by: str | None = None) -> Callable[..., Any]:
+        """Declare what the view needs, for :mod:`ovirt_engine_host.authorization`: the action
+        ``group`` (oVirt's: ``create_disk``, ``vm_basic_operations``…, or ``read`` to see the
+        object) on ``object_type`` (oVirt's element name: ``disk``, ``vm``, ``system``…);
+        ``by``: the path argument naming the object, or ``"body"`` when the request's body names
+        it. The declaration is in the OpenAPI document too (``x-ovirt-action``)."""
+        declared = DeclaredAction(group, object_type, by)
+        document = self.doc(**{OPENAPI_EXTENSION: {"action_group": group, "object": object_type, "by": by}})
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             setattr(func, ACTION_ATTRIBUTE, declared)
@@ -269,21 +271,31 @@ def render_exception(error: Exception) -> Response:
     return fault(500, "internal error: the engine's log has the details")
 
 
-def require_authentication(authenticate: Callable[[str, str], Any]) -> Callable[[], None]:
-    """A before-request hook: HTTP Basic against the engine's users, for all but the API docs."""
+class Credentials(Protocol):
+    """What :func:`require_authentication` checks credentials with (the engine's
+    :class:`~ovirt_engine_host.access.logins.Logins`): each method answers the user, or raises
+    an error carrying ``status`` (401, 429), which :func:`render_exception` answers."""
+
+    def basic(self, name: str, password: str) -> Any: ...
+
+    def bearer(self, token: str) -> Any: ...
+
+
+def require_authentication(credentials: Credentials) -> Callable[[], None]:
+    """A before-request hook: HTTP Basic or an SSO bearer token, for all of ``/api`` but its docs."""
 
     def check() -> None:
         public = request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES)
         if public or not request.path.startswith("/api"):
             return
-        credentials = request.authorization
-        if credentials is None or credentials.type != "basic":
-            flask_smorest.abort(401, message="authentication required (HTTP Basic)")
+        sent = request.authorization
+        if sent is None or sent.type not in {"basic", "bearer"}:
+            flask_smorest.abort(401, message="authentication required (HTTP Basic or an SSO bearer token)")
             return
-        user = authenticate(credentials.username or "", credentials.password or "")
-        if user is None:
-            flask_smorest.abort(401, message="wrong user name or password")
-        g.current_user = user
+        if sent.type == "bearer":
+            g.current_user = credentials.bearer(sent.token or "")
+        else:
+            g.current_user = credentials.basic(sent.username or "", sent.password or "")
 
     return check
 

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ovirt_engine_host.access.tree import AccessModel
 from ovirt_engine_host.commands.coordinator import CommandCoordinator
 from ovirt_engine_host.commands.poller import Poller
 from ovirt_engine_host.config import EngineConfig
@@ -30,6 +31,7 @@ class EngineState:
     poller: Poller
     monitor: DomainMonitor
     vm_monitor: Any  # a VmMonitor (its module needs this one's); both monitors go with the poller
+    access: AccessModel
 
     def attach(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self

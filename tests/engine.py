@@ -17,10 +17,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
+from ovirt_engine_host.access.grants import add_user
 from ovirt_engine_host.app import create_app
 from ovirt_engine_host.config import EngineConfig, PollerSettings
 from ovirt_engine_host.database import upgrade
-from ovirt_engine_host.db.models import DataCenter, User
+from ovirt_engine_host.db.models import DataCenter
 from ovirt_engine_host.security import hash_password
 from ovirt_engine_host.state import engine_state
 
@@ -75,7 +76,7 @@ def build_engine(
     if poll:  # after the migrations, as `serve` runs after `db upgrade`
         state.poller.start()
     with state.session_factory() as session:
-        session.add(User(name=ADMIN[0], password_hash=hash_password(ADMIN[1]), administrator=True))
+        add_user(session, ADMIN[0], hash_password(ADMIN[1]), administrator=True)
         data_center = DataCenter(name="dc1", description="test data center")
         session.add(data_center)
         session.commit()

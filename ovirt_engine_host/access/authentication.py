@@ -8,6 +8,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +29,7 @@ class AuthenticatedUser:
     administrator: bool
 
 
-def held_by(user_id: ColumnElement[str] | str) -> ColumnElement[bool]:
+def held_by(user_id: Any) -> ColumnElement[bool]:
     """The condition on :class:`Permission` rows that hold for a user: his own, his groups'."""
     return or_(
         Permission.user_id == user_id,
@@ -36,18 +37,20 @@ def held_by(user_id: ColumnElement[str] | str) -> ColumnElement[bool]:
     )
 
 
-def is_administrator(user_id: ColumnElement[str] | str) -> ColumnElement[bool]:
+def is_administrator(user_id: Any) -> ColumnElement[bool]:
     """Whether a user holds an administrative role anywhere (an SQL expression)."""
     return exists(
-        select(Permission.id).join(Role, Role.id == Permission.role_id).where(
-            and_(Role.administrative.is_(True), held_by(user_id))
-        )
+        select(Permission.id)
+        .join(Role, Role.id == Permission.role_id)
+        .where(and_(Role.administrative.is_(True), held_by(user_id)))
     )
 
 
 def user_view(session: Session, condition: ColumnElement[bool]) -> tuple[AuthenticatedUser, str] | None:
     """The user matching ``condition`` with his stored password hash, in one statement."""
-    row = session.execute(select(User.id, User.name, User.password_hash, is_administrator(User.id)).where(condition)).first()
+    row = session.execute(
+        select(User.id, User.name, User.password_hash, is_administrator(User.id)).where(condition)
+    ).first()
     if row is None:
         return None
     return AuthenticatedUser(row[0], row[1], bool(row[3])), row[2]

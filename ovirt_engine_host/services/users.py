@@ -1,15 +1,22 @@
-"""The engine's users: added, changed (password, administrator flag) and removed by
-administrators, with the guards that keep the engine usable: the last administrator can be
-neither removed nor demoted, and nobody removes the account he is logged in with."""
+"""The engine's users: added, changed (password, administrator) and removed by administrators,
+with the guards that keep the engine usable: the last SuperUser on the system can be neither
+removed nor demoted, and nobody removes the account he is logged in with. ``administrator`` is
+a SuperUser permission on the system (:mod:`ovirt_engine_host.access.grants`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ovirt_engine_host.access.grants import (
+    add_user,
+    keep_a_superuser,
+    make_administrator,
+    revoke_administrator,
+    superuser_permissions,
+)
 from ovirt_engine_host.db.models import User
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.security import hash_password
@@ -28,11 +35,8 @@ class UserService:
 
     def add(self, data: dict[str, Any]) -> User:
         with self._sessions() as session:
-            user = User(
-                name=data["name"], password_hash=hash_password(data["password"]), administrator=data["administrator"]
-            )
-            session.add(user)
             try:
+                user = add_user(session, data["name"], hash_password(data["password"]), data["administrator"])
                 session.commit()
             except IntegrityError as error:
                 raise Refused(409, f"user_name: a user named {data['name']!r} exists") from error
@@ -41,12 +45,12 @@ class UserService:
     def update(self, user_id: str, changes: dict[str, Any]) -> User:
         with self._sessions() as session:
             user = self.get(session, user_id)
-            if user.administrator and changes.get("administrator") is False:
-                self._keep_an_administrator(session, user, "demoted")
+            if changes.get("administrator") is False:
+                revoke_administrator(session, user)
+            if changes.get("administrator") is True:
+                make_administrator(session, user)
             if "password" in changes:
                 user.password_hash = hash_password(changes["password"])
-            if "administrator" in changes:
-                user.administrator = changes["administrator"]
             session.commit()
             return user
 
@@ -59,15 +63,6 @@ class UserService:
                     f"user {user.name} is the account this request is logged in with; "
                     "log in as another administrator to remove it",
                 )
-            if user.administrator:
-                self._keep_an_administrator(session, user, "removed")
+            keep_a_superuser(session, superuser_permissions(session, user.id), f"user {user.name} cannot be removed")
             session.delete(user)
             session.commit()
-
-    @staticmethod
-    def _keep_an_administrator(session: Session, user: User, change: str) -> None:
-        """Refuses to leave the engine without an administrator (the row is locked on PostgreSQL,
-        so two concurrent changes cannot both pass the count)."""
-        administrators = session.scalars(select(User.id).where(User.administrator.is_(True)).with_for_update()).all()
-        if len(administrators) <= 1:
-            raise Refused(409, f"user {user.name} is the last administrator and cannot be {change}")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ovirt_engine_host.db.models import User
+from ovirt_engine_host.access.grants import add_user
 from ovirt_engine_host.security import hash_password
 from ovirt_engine_host.state import engine_state
 from tests.disks import GiB, add_provider, cinder_volumes, disk_body, storage_domain_of, volumes_cleaned, wait_for_disk
@@ -35,7 +35,7 @@ def domain(engine: Engine, stack: Stack) -> Iterator[tuple[str, str, Any]]:
 def member(engine: Engine) -> tuple[str, str]:
     """A user who is not an administrator."""
     with engine_state(engine.app).session_factory() as session:
-        session.add(User(name=MEMBER[0], password_hash=hash_password(MEMBER[1]), administrator=False))
+        add_user(session, MEMBER[0], hash_password(MEMBER[1]), administrator=False)
         session.commit()
     return MEMBER
 

@@ -21,14 +21,14 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
 
     @blp.route("/<string:provider_id>/authenticationkeys")
     class KeyViews(MethodView):
-        @blp.action("read", "openstack_volume_authentication_key")
+        @blp.action("read", "openstack_volume_provider", by="provider_id")
         @blp.response(200, AuthenticationKeySchema(many=True))
         def get(self, provider_id: str) -> Any:
             """List the provider's authentication keys (values are never returned)"""
             with providers.session() as session:
                 return list(providers.get(session, provider_id).keys)
 
-        @blp.action("create", "openstack_volume_authentication_key")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.arguments(AuthenticationKeySchema)
         @blp.response(201, AuthenticationKeySchema)
         def post(self, data: dict[str, Any], provider_id: str) -> Any:
@@ -37,21 +37,21 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
 
     @blp.route("/<string:provider_id>/authenticationkeys/<string:key_id>")
     class KeyByIdViews(MethodView):
-        @blp.action("read", "openstack_volume_authentication_key", by="key_id")
+        @blp.action("read", "openstack_volume_provider", by="provider_id")
         @blp.response(200, AuthenticationKeySchema)
         def get(self, provider_id: str, key_id: str) -> Any:
             """Get an authentication key"""
             with providers.session() as session:
                 return providers.get_key(session, provider_id, key_id)
 
-        @blp.action("update", "openstack_volume_authentication_key", by="key_id")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.arguments(AuthenticationKeyUpdateSchema)
         @blp.response(200, AuthenticationKeySchema)
         def put(self, data: dict[str, Any], provider_id: str, key_id: str) -> Any:
             """Update an authentication key"""
             return providers.update_key(provider_id, key_id, data)
 
-        @blp.action("delete", "openstack_volume_authentication_key", by="key_id")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.response(204)
         def delete(self, provider_id: str, key_id: str) -> None:
             """Remove an authentication key"""

@@ -30,7 +30,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
             with providers.session() as session:
                 return providers.list(session)
 
-        @blp.action("create", "openstack_volume_provider")
+        @blp.action("configure_openstack_volume_provider", "system")
         @blp.arguments(ProviderSchema)
         @blp.response(201, ProviderSchema)
         @blp.alt_response(409, description="A provider of that name exists")
@@ -48,14 +48,14 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
             with providers.session() as session:
                 return providers.get(session, provider_id)
 
-        @blp.action("update", "openstack_volume_provider", by="provider_id")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.arguments(ProviderUpdateSchema)
         @blp.response(200, ProviderSchema)
         def put(self, data: dict[str, Any], provider_id: str) -> Any:
             """Update an OpenStack volume provider"""
             return providers.update(provider_id, data)
 
-        @blp.action("delete", "openstack_volume_provider", by="provider_id")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.arguments(ProviderDeleteArgs, location="query")
         @blp.response(204)
         @blp.alt_response(409, description="The provider's storage domain still has disks (use force=true)")

@@ -37,7 +37,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
 
     @blp.route("/<string:provider_id>/volumetypes")
     class VolumeTypeViews(MethodView):
-        @blp.action("read", "openstack_volume_type")
+        @blp.action("read", "openstack_volume_provider", by="provider_id")
         @blp.response(200, VolumeTypeSchema(many=True))
         def get(self, provider_id: str) -> Any:
             """List the provider's Cinder volume types (live)"""
@@ -45,7 +45,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
                 provider = providers.get(session, provider_id)
                 return [volume_type_document(provider, t) for t in providers.volume_types(provider)]
 
-        @blp.action("create", "openstack_volume_type")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.arguments(VolumeTypeCreateSchema)
         @blp.response(201, VolumeTypeSchema)
         @blp.alt_response(409, description="Cinder has a type of that name, or its policy refuses the provider's user")
@@ -57,7 +57,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
 
     @blp.route("/<string:provider_id>/volumetypes/<string:volume_type_id>")
     class VolumeTypeByIdViews(MethodView):
-        @blp.action("read", "openstack_volume_type", by="volume_type_id")
+        @blp.action("read", "openstack_volume_provider", by="provider_id")
         @blp.response(200, VolumeTypeSchema)
         def get(self, provider_id: str, volume_type_id: str) -> Any:
             """Get one of the provider's Cinder volume types"""
@@ -65,7 +65,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
                 provider = providers.get(session, provider_id)
                 return volume_type_document(provider, providers.volume_type(provider, volume_type_id))
 
-        @blp.action("update", "openstack_volume_type", by="volume_type_id")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.arguments(VolumeTypeUpdateSchema)
         @blp.response(200, VolumeTypeSchema)
         @blp.alt_response(409, description="The name is taken, or volumes use the type (its extra specs stay)")
@@ -76,7 +76,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
                 updated = providers.update_volume_type(provider, volume_type_id, data)
                 return volume_type_document(provider, updated)
 
-        @blp.action("delete", "openstack_volume_type", by="volume_type_id")
+        @blp.action("configure_openstack_volume_provider", "openstack_volume_provider", by="provider_id")
         @blp.response(204)
         @blp.alt_response(409, description="Volumes use the type (Cinder's message)")
         def delete(self, provider_id: str, volume_type_id: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.common import get_or_404
 from ovirt_engine_host.api.datacenters.schemas import DataCenterSchema
+from ovirt_engine_host.authorization import visible_only
 from ovirt_engine_host.db.models import DataCenter, Host, StorageDomain, Vm
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session
@@ -26,10 +27,10 @@ class DataCenterViews(MethodView):
     def get(self) -> Any:
         """List data centers"""
         with db_session() as session:
-            query = select(DataCenter).order_by(DataCenter.name, DataCenter.id)
+            query = visible_only(select(DataCenter), "data_center").order_by(DataCenter.name, DataCenter.id)
             return session.scalars(listing.in_sql(query, {"name": DataCenter.name})).all()
 
-    @blp.action("create", "data_center")
+    @blp.action("create_storage_pool", "system")
     @blp.arguments(DataCenterSchema)
     @blp.response(201, DataCenterSchema)
     @blp.alt_response(409, description="A data center of that name exists")
@@ -54,7 +55,7 @@ class DataCenterByIdViews(MethodView):
         with db_session() as session:
             return get_or_404(session, DataCenter, data_center_id, "data center")
 
-    @blp.action("delete", "data_center", by="data_center_id")
+    @blp.action("delete_storage_pool", "data_center", by="data_center_id")
     @blp.response(204)
     @blp.alt_response(409, description="The data center still has storage domains, hosts or VMs")
     def delete(self, data_center_id: str) -> None:

@@ -17,7 +17,7 @@ from ovirt_engine_host import listing
 from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema, DiskUpdateSchema, StorageDomainDiskSchema
 from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.row_lists import RowList
-from ovirt_engine_host.authorization import owned_only, permission
+from ovirt_engine_host.authorization import BODY, authorize, require_permitted, visible_only
 from ovirt_engine_host.db.models import Disk, StorageDomain
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
@@ -40,6 +40,7 @@ LISTED_COLUMNS = (
 """What :class:`DiskSchema` shows of a disk (with its storage domain's type): a list reads
 these columns only (a test compares such a list with the schema's dump of the full rows)."""
 BOOLEAN_COLUMNS = {"sparse", "bootable", "shareable"}
+STORAGE_FIELDS = {"provisioned_size", "openstack_volume_type"}
 SEARCH_COLUMNS = {"name": Disk.alias, "alias": Disk.alias, "status": Disk.status, "storage": StorageDomain.name}
 
 
@@ -54,7 +55,7 @@ def listed_disk(row: tuple[Any, ...]) -> SimpleNamespace:
 def list_disks(query: Select[*tuple[Any, ...]]) -> RowList:
     """A disk list in SQL whatever its length: the request's ``max``/``search`` and the user's
     permission, ordered by alias then id (stable)."""
-    query = owned_only(query, Disk).join(StorageDomain, StorageDomain.id == Disk.storage_domain_id)
+    query = visible_only(query, "disk").join(StorageDomain, StorageDomain.id == Disk.storage_domain_id)
     return RowList(listing.in_sql(query.order_by(Disk.alias, Disk.id), SEARCH_COLUMNS), listed_disk)
 
 
@@ -80,7 +81,12 @@ def storage_domain_of(data: dict[str, Any]) -> dict[str, str] | str:
     raise Refused(422, "storage_domain: a disk needs its storage domain")
 
 
-def add_disk(data: dict[str, Any], storage_domain: dict[str, str] | str) -> Any:
+def add_disk(data: dict[str, Any], storage_domain: dict[str, str] | str, checked: bool = False) -> Any:
+    """A new disk on ``storage_domain`` (``checked``: the path named the domain, and the
+    request's declaration checked ``create_disk`` on it already)."""
+    if not checked:
+        with db_session() as session:
+            require_permitted(session, "storage_domain", storage_domain, "create_disk", "storage_domain")
     data.pop("storage_domains", None)
     data.pop("storage_domain", None)
     spec = {**data, "volume_type": data.pop("openstack_volume_type", None)}
@@ -95,7 +101,7 @@ class DiskViews(MethodView):
         """List disks"""
         return list_disks(select(*LISTED_COLUMNS, StorageDomain.type))
 
-    @blp.action("create", "disk")
+    @blp.action("create_disk", "storage_domain", by=BODY)
     @blp.arguments(DiskSchema)
     @blp.response(201, DiskSchema)
     @blp.alt_response(409, description="A quota refuses the disk")
@@ -110,25 +116,25 @@ class DomainDiskListArgs(ma.Schema):
 
 @blp.route("/storagedomains/<string:storage_domain_id>/disks")
 class StorageDomainDiskViews(MethodView):
-    @blp.action("read", "disk")
+    @blp.action("read", "storage_domain", by="storage_domain_id")
     @blp.arguments(DomainDiskListArgs, location="query")
     @blp.response(200, DiskSchema(many=True))
     def get(self, args: dict[str, Any], storage_domain_id: str) -> Any:
         """List the disks of a storage domain (``unregistered=true``: the volumes it may register)"""
         if args["unregistered"]:
-            if permission("update", "storage_domain") != "allow":
-                raise Refused(403, "listing unregistered disks is for administrators")
+            with db_session() as session:
+                authorize(session, "manipulate_storage_domain", "storage_domain", storage_domain_id)
             return UnregisteredDisks(engine_state()).offered(storage_domain_id)
         return list_disks(
             select(*LISTED_COLUMNS, StorageDomain.type).where(Disk.storage_domain_id == storage_domain_id)
         )
 
-    @blp.action("create", "disk")
+    @blp.action("create_disk", "storage_domain", by="storage_domain_id")
     @blp.arguments(StorageDomainDiskSchema)
     @blp.response(201, DiskSchema)
     def post(self, data: dict[str, Any], storage_domain_id: str) -> Any:
         """Add a disk on this storage domain"""
-        return add_disk(data, storage_domain_id)
+        return add_disk(data, storage_domain_id, checked=True)
 
 
 @blp.route("/disks/<string:disk_id>")
@@ -141,7 +147,7 @@ class DiskByIdViews(MethodView):
         with db_session() as session:
             return DiskService.get(session, disk_id)
 
-    @blp.action("update", "disk", by="disk_id")
+    @blp.action("edit_disk_properties", "disk", by="disk_id")
     @blp.arguments(DiskUpdateSchema)
     @blp.response(200, DiskSchema)
     @blp.alt_response(409, description="A quota, a running VM or the backend refuses the extend or the retype")
@@ -151,9 +157,12 @@ class DiskByIdViews(MethodView):
         The disk is ``locked`` while its volume grows or changes type.
         """
         disk_id, _ = split_matrix(disk_id)
+        if STORAGE_FIELDS & data.keys():  # an extend or a retype changes the disk's storage
+            with db_session() as session:
+                authorize(session, "configure_disk_storage", "disk", disk_id)
         return service().update(disk_id, data, owner_id())
 
-    @blp.action("delete", "disk", by="disk_id")
+    @blp.action("delete_disk", "disk", by="disk_id")
     @blp.arguments(DeleteArgs, location="query")
     @blp.response(204)
     @blp.alt_response(202, description="Accepted: the job removing the disk (asynchronous, or still running)")

@@ -17,6 +17,7 @@ from ovirt_engine_host.api.actions import (
     completed,
 )
 from ovirt_engine_host.api.hosts.schemas import HostSchema
+from ovirt_engine_host.authorization import visible_only
 from ovirt_engine_host.db.models import Host
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.hosts import HostService
@@ -36,10 +37,10 @@ class HostViews(MethodView):
     def get(self) -> Any:
         """List hosts"""
         with db_session() as session:
-            query = select(Host).order_by(Host.name, Host.id)
+            query = visible_only(select(Host), "host").order_by(Host.name, Host.id)
             return session.scalars(listing.in_sql(query, {"name": Host.name, "status": Host.status})).all()
 
-    @blp.action("create", "host")
+    @blp.action("create_host", "system")
     @blp.arguments(HostSchema)
     @blp.response(201, HostSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -57,7 +58,7 @@ class HostByIdViews(MethodView):
         with db_session() as session:
             return HostService.get(session, host_id)
 
-    @blp.action("delete", "host", by="host_id")
+    @blp.action("delete_host", "host", by="host_id")
     @blp.response(204)
     def delete(self, host_id: str) -> None:
         """Remove a host in maintenance"""
@@ -66,7 +67,7 @@ class HostByIdViews(MethodView):
 
 @blp.route("/<string:host_id>/activate")
 class HostActivateView(MethodView):
-    @blp.action("operate", "host", by="host_id")
+    @blp.action("manipulate_host", "host", by="host_id")
     @blp.response(200, ActionSchema)
     def post(self, host_id: str) -> Any:
         """Activate a host: libvirt answers, the data center's libvirt secrets are registered"""
@@ -76,7 +77,7 @@ class HostActivateView(MethodView):
 
 @blp.route("/<string:host_id>/deactivate")
 class HostDeactivateView(MethodView):
-    @blp.action("operate", "host", by="host_id")
+    @blp.action("manipulate_host", "host", by="host_id")
     @blp.response(200, ActionSchema)
     def post(self, host_id: str) -> Any:
         """Move a host to maintenance (refused while it runs VMs)"""

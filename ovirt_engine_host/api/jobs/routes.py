@@ -11,7 +11,7 @@ from sqlalchemy.orm import raiseload
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.common import get_or_404
 from ovirt_engine_host.api.jobs.schemas import MAX_JOBS, JobSchema, StepSchema
-from ovirt_engine_host.authorization import owned_only
+from ovirt_engine_host.authorization import visible_only
 from ovirt_engine_host.db.models import Job
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session
@@ -26,7 +26,7 @@ class JobViews(MethodView):
     def get(self) -> Any:
         """List the most recent jobs, newest first"""
         with db_session() as session:
-            query = owned_only(select(Job), Job).options(raiseload(Job.steps))  # the list shows no steps
+            query = visible_only(select(Job), "job").options(raiseload(Job.steps))  # the list shows no steps
             query = query.order_by(Job.start_time.desc(), Job.id).limit(MAX_JOBS)
             return session.scalars(listing.in_sql(query, {"status": Job.status, "name": Job.description})).all()
 

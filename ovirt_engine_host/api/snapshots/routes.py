@@ -47,7 +47,7 @@ class SnapshotViews(MethodView):
             vm = VmService.get(session, vm_id)
             return [*virtual_snapshots(session, vm), *SnapshotService.of_vm(session, vm)]
 
-    @blp.action("update", "vm", by="vm_id")
+    @blp.action("manipulate_vm_snapshots", "vm", by="vm_id")
     @blp.arguments(SnapshotSchema)
     @blp.response(201, SnapshotSchema)
     @blp.alt_response(409, description="The VM is image_locked, in a preview, or a disk is not ok")
@@ -67,7 +67,7 @@ class SnapshotByIdViews(MethodView):
             vm = VmService.get(session, vm_id)
             return virtual_snapshot(session, vm, snapshot_id) or SnapshotService.get(session, vm, snapshot_id)
 
-    @blp.action("update", "vm", by="vm_id")
+    @blp.action("manipulate_vm_snapshots", "vm", by="vm_id")
     @blp.response(204)
     @blp.alt_response(202, description="Accepted: the job removing the snapshot")
     def delete(self, vm_id: str, snapshot_id: str) -> Any:
@@ -91,7 +91,7 @@ class SnapshotDiskViews(MethodView):
 
 @blp.route("/<string:vm_id>/preview_snapshot")
 class PreviewView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("manipulate_vm_snapshots", "vm", by="vm_id")
     @blp.arguments(SnapshotActionSchema)
     @blp.response(200, SnapshotActionSchema)
     @blp.alt_response(202, description="Accepted: the preview's job is still running")
@@ -111,7 +111,7 @@ class PreviewView(MethodView):
 
 @blp.route("/<string:vm_id>/undo_snapshot")
 class UndoView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("manipulate_vm_snapshots", "vm", by="vm_id")
     @blp.arguments(SnapshotActionSchema)
     @blp.response(200, SnapshotActionSchema)
     @blp.alt_response(202, description="Accepted: the undo's job is still running")
@@ -122,7 +122,7 @@ class UndoView(MethodView):
 
 @blp.route("/<string:vm_id>/commit_snapshot")
 class CommitView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("manipulate_vm_snapshots", "vm", by="vm_id")
     @blp.arguments(SnapshotActionSchema)
     @blp.response(200, SnapshotActionSchema)
     @blp.alt_response(202, description="Accepted: the commit's job is still running")
@@ -133,7 +133,7 @@ class CommitView(MethodView):
 
 @blp.route("/<string:vm_id>/snapshots/<string:snapshot_id>/restore")
 class RestoreView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("manipulate_vm_snapshots", "vm", by="vm_id")
     @blp.arguments(SnapshotActionSchema)
     @blp.response(200, SnapshotActionSchema)
     @blp.alt_response(202, description="Accepted: the restore's job is still running")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, undefer
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.common import get_or_404
 from ovirt_engine_host.api.storagedomains.schemas import StorageDomainSchema
+from ovirt_engine_host.authorization import visible_only
 from ovirt_engine_host.db.models import StorageDomain
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.state import db_session
@@ -30,7 +31,11 @@ class StorageDomainViews(MethodView):
     def get(self) -> Any:
         """List storage domains"""
         with db_session() as session:
-            query = select(StorageDomain).options(*SHOWN).order_by(StorageDomain.name, StorageDomain.id)
+            query = (
+                visible_only(select(StorageDomain), "storage_domain")
+                .options(*SHOWN)
+                .order_by(StorageDomain.name, StorageDomain.id)
+            )
             columns = {"name": StorageDomain.name, "status": StorageDomain.status}
             return session.scalars(listing.in_sql(query, columns)).all()
 

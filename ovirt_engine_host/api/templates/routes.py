@@ -14,6 +14,7 @@ from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
 from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema
 from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.templates.schemas import TemplateSchema
+from ovirt_engine_host.authorization import BODY, require_permitted, visible_only
 from ovirt_engine_host.db.models import Template
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.templates import TemplateService
@@ -33,16 +34,19 @@ class TemplateViews(MethodView):
     def get(self) -> Any:
         """List templates"""
         with db_session() as session:
-            query = select(Template).order_by(Template.name, Template.id)
+            query = visible_only(select(Template), "template").order_by(Template.name, Template.id)
             return session.scalars(listing.in_sql(query, {"name": Template.name, "status": Template.status})).all()
 
-    @blp.action("create", "template")
+    @blp.action("create_template", "vm", by=BODY)
     @blp.arguments(TemplateSchema)
     @blp.response(201, TemplateSchema)
     @blp.alt_response(409, description="The VM is not down, image_locked, in a preview, or a disk is not ok")
     def post(self, data: dict[str, Any]) -> Any:
         """Add a template: the VM's disks copied (the template locked until they are)"""
-        return service().create(data, data.pop("vm"), owner_id())
+        vm = data.pop("vm")
+        with db_session() as session:
+            require_permitted(session, "vm", vm, "create_template", "vm")
+        return service().create(data, vm, owner_id())
 
 
 @blp.route("/<string:template_id>")
@@ -55,7 +59,7 @@ class TemplateByIdViews(MethodView):
         with db_session() as session:
             return TemplateService.get(session, template_id)
 
-    @blp.action("delete", "template", by="template_id")
+    @blp.action("delete_template", "template", by="template_id")
     @blp.arguments(DeleteArgs, location="query")
     @blp.response(204)
     @blp.alt_response(202, description="Accepted: the job removing the template's disks")

@@ -36,13 +36,13 @@ def service() -> UnregisteredDisks:
 
 @blp.route("/<string:storage_domain_id>/disks;unregistered")
 class UnregisteredDiskViews(MethodView):
-    @blp.action("update", "storage_domain", by="storage_domain_id")
+    @blp.action("manipulate_storage_domain", "storage_domain", by="storage_domain_id")
     @blp.response(200, DiskSchema(many=True))
     def get(self, storage_domain_id: str) -> Any:
         """List the volumes of the storage domain that the engine may register"""
         return service().offered(storage_domain_id)
 
-    @blp.action("update", "storage_domain", by="storage_domain_id")
+    @blp.action("manipulate_storage_domain", "storage_domain", by="storage_domain_id")
     @blp.arguments(DiskRegistrationSchema)
     @blp.response(201, DiskSchema)
     @blp.alt_response(409, description="Registered already, another engine's, in use, or not available")
@@ -53,7 +53,7 @@ class UnregisteredDiskViews(MethodView):
 
 @blp.route("/<string:storage_domain_id>/disks/<string:disk_id>/register")
 class RegisterDiskView(MethodView):
-    @blp.action("update", "storage_domain", by="storage_domain_id")
+    @blp.action("manipulate_storage_domain", "storage_domain", by="storage_domain_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     @blp.alt_response(409, description="Registered already, another engine's, in use, or not available")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.users.schemas import UserSchema, UserUpdateSchema
-from ovirt_engine_host.authorization import current_user
+from ovirt_engine_host.authorization import current_user, visible_only
 from ovirt_engine_host.db.models import User
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.users import UserService
@@ -29,9 +29,11 @@ class UserViews(MethodView):
     def get(self) -> Any:
         """List users"""
         with db_session() as session:
-            return session.scalars(listing.in_sql(select(User).order_by(User.name, User.id), {"name": User.name})).all()
+            return session.scalars(
+                listing.in_sql(visible_only(select(User), "user").order_by(User.name, User.id), {"name": User.name})
+            ).all()
 
-    @blp.action("create", "user")
+    @blp.action("manipulate_users", "system")
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, description="A user of that name exists")
@@ -49,7 +51,7 @@ class UserByIdViews(MethodView):
         with db_session() as session:
             return UserService.get(session, user_id)
 
-    @blp.action("update", "user", by="user_id")
+    @blp.action("manipulate_users", "user", by="user_id")
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     @blp.alt_response(409, description="The last administrator cannot be demoted")
@@ -57,7 +59,7 @@ class UserByIdViews(MethodView):
         """Change a user's password or administrator flag"""
         return service().update(user_id, data)
 
-    @blp.action("delete", "user", by="user_id")
+    @blp.action("manipulate_users", "user", by="user_id")
     @blp.response(204)
     @blp.alt_response(409, description="The last administrator, or the account making the request")
     def delete(self, user_id: str) -> None:

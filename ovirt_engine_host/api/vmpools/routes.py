@@ -16,7 +16,7 @@ from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
 from ovirt_engine_host.api.disks.schemas import DeleteArgs
 from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.vmpools.schemas import AllocateVmSchema, VmPoolSchema, VmPoolUpdateSchema
-from ovirt_engine_host.authorization import current_user
+from ovirt_engine_host.authorization import BODY, current_user, require_permitted, visible_only
 from ovirt_engine_host.db.models import VmPool
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.pools import PoolService
@@ -36,15 +36,17 @@ class VmPoolViews(MethodView):
     def get(self) -> Any:
         """List VM pools"""
         with db_session() as session:
-            query = select(VmPool).order_by(VmPool.name, VmPool.id)
+            query = visible_only(select(VmPool), "vm_pool").order_by(VmPool.name, VmPool.id)
             return session.scalars(listing.in_sql(query, {"name": VmPool.name, "type": VmPool.type})).all()
 
-    @blp.action("create", "vm_pool")
+    @blp.action("create_vm_pool", "template", by=BODY)
     @blp.arguments(VmPoolSchema)
     @blp.response(201, VmPoolSchema)
     @blp.alt_response(409, description="The template is not ok, a VM name is taken, or Cinder's quota refuses")
     def post(self, data: dict[str, Any]) -> Any:
         """Add a VM pool: its VMs made from the template (thin), stateless in an automatic pool"""
+        with db_session() as session:
+            require_permitted(session, "template", data.get("template"), "create_vm_pool", "template")
         return service().create(data, owner_id())
 
 
@@ -58,7 +60,7 @@ class VmPoolByIdViews(MethodView):
         with db_session() as session:
             return PoolService.get(session, pool_id)
 
-    @blp.action("update", "vm_pool", by="pool_id")
+    @blp.action("edit_vm_pool_configuration", "vm_pool", by="pool_id")
     @blp.arguments(VmPoolUpdateSchema)
     @blp.response(200, VmPoolSchema)
     @blp.alt_response(409, description="Too few VMs are down and free for the smaller size")
@@ -66,7 +68,7 @@ class VmPoolByIdViews(MethodView):
         """Change a VM pool (size up adds VMs; down removes VMs that are down and free)"""
         return service().update(pool_id, data, owner_id())
 
-    @blp.action("delete", "vm_pool", by="pool_id")
+    @blp.action("delete_vm_pool", "vm_pool", by="pool_id")
     @blp.arguments(DeleteArgs, location="query")
     @blp.response(204)
     @blp.alt_response(202, description="Accepted: the job removing the pool's disks")
@@ -79,7 +81,7 @@ class VmPoolByIdViews(MethodView):
 
 @blp.route("/<string:pool_id>/allocatevm")
 class VmPoolAllocateView(MethodView):
-    @blp.action("operate", "vm_pool", by="pool_id")
+    @blp.action("vm_pool_basic_operations", "vm_pool", by="pool_id")
     @blp.arguments(AllocateVmSchema)
     @blp.response(200, AllocateVmSchema)
     @blp.alt_response(409, description="No free VM, or the caller has max_user_vms VMs of the pool already")

@@ -26,7 +26,7 @@ from ovirt_engine_host.api.vms.schemas import (
     VmRemovalSchema,
     VmSchema,
 )
-from ovirt_engine_host.authorization import owned_only, require_visible
+from ovirt_engine_host.authorization import BODY, require_permitted, visible_only
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
@@ -59,10 +59,10 @@ class VmViews(MethodView):
         """List VMs"""
         with db_session() as session:
             # the list shows no disks: their selectin load would cost a statement per 500 VMs
-            query = owned_only(select(Vm), Vm).options(raiseload(Vm.attachments)).order_by(Vm.name, Vm.id)
+            query = visible_only(select(Vm), "vm").options(raiseload(Vm.attachments)).order_by(Vm.name, Vm.id)
             return session.scalars(listing.in_sql(query, {"name": Vm.name, "status": Vm.status})).all()
 
-    @blp.action("create", "vm")
+    @blp.action("create_vm", "data_center", by=BODY)
     @blp.arguments(VmSchema)
     @blp.response(201, VmSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -74,6 +74,7 @@ class VmViews(MethodView):
         template = data.pop("template", None)
         if snapshots and template:
             raise Refused(422, "template: a VM is made from a template or from a snapshot, not both")
+        may_create_vm(data["data_center"], template)
         if snapshots:  # a clone of another VM's snapshot: new volumes made from it
             return SnapshotService(engine_state()).clone_vm({**data, "owner_id": owner_id()}, snapshots["snapshot"][0])
         clone = bool((data.pop("disks", None) or {}).get("clone"))
@@ -82,6 +83,16 @@ class VmViews(MethodView):
         if clone:
             raise Refused(422, "disks.clone: copies are made of a template's disks: give the template")
         return service().add({**data, "owner_id": owner_id()})
+
+
+def may_create_vm(data_center: Any, template: Any) -> None:
+    """``create_vm`` on the data center the VM goes into, and on the template it is made from."""
+    with db_session() as session:
+        if template:
+            found = require_permitted(session, "template", template, "create_vm", "template")
+            data_center = data_center or {"id": found.data_center_id}
+        if data_center:
+            require_permitted(session, "data_center", data_center, "create_vm", "data_center")
 
 
 @blp.route("/<string:vm_id>")
@@ -93,7 +104,7 @@ class VmByIdViews(MethodView):
         with db_session() as session:
             return VmService.get(session, vm_id)
 
-    @blp.action("delete", "vm", by="vm_id")
+    @blp.action("delete_vm", "vm", by="vm_id")
     @blp.arguments(VmRemovalArgs, location="query")
     @blp.arguments(VmRemovalSchema)
     @blp.response(204)
@@ -108,21 +119,19 @@ class VmByIdViews(MethodView):
 
 @blp.route("/<string:vm_id>/clone")
 class VmCloneView(MethodView):
-    @blp.action("create", "vm")
+    @blp.action("create_vm", "vm", by="vm_id")
     @blp.arguments(VmCloneSchema)
     @blp.response(200, VmCloneSchema)
     @blp.alt_response(409, description="The VM is not down or image_locked, a disk is not ok, or the name is taken")
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
         """Clone a VM that is down: a new VM with an independent copy of every disk"""
-        with db_session() as session:
-            require_visible(session, "vm", {"id": VmService.get(session, vm_id).id}, "vm")
         VmCopies(engine_state()).clone(vm_id, data["vm"]["name"], owner_id())
         return completed()
 
 
 @blp.route("/<string:vm_id>/start")
 class VmStartView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("vm_basic_operations", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
@@ -133,7 +142,7 @@ class VmStartView(MethodView):
 
 @blp.route("/<string:vm_id>/stop")
 class VmStopView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("vm_basic_operations", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
@@ -150,7 +159,7 @@ class VmDiskViews(MethodView):
         """List a VM's disks"""
         return attached_disks(vm_id)
 
-    @blp.action("update", "vm", by="vm_id")
+    @blp.action("configure_vm_storage", "vm", by="vm_id")
     @blp.arguments(VmDiskAttachSchema)
     @blp.response(201, VmDiskSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
@@ -161,7 +170,7 @@ class VmDiskViews(MethodView):
         with db_session() as session:
             VmService.get(session, vm_id)  # an unknown VM gets no new disk
             if disk_id is not None:
-                require_visible(session, "disk", {"id": disk_id})
+                require_permitted(session, "disk", {"id": disk_id}, "attach_disk", "id")
         if disk_id is None:
             disk_id = add_disk(data, storage_domain_of(data)).id
         data = attachment
@@ -188,7 +197,7 @@ class VmDiskByIdViews(MethodView):
             raise Refused(404, f"disk {disk_id} is not attached to VM {vm_id}")
         return found[0]
 
-    @blp.action("update", "vm", by="vm_id")
+    @blp.action("configure_vm_storage", "vm", by="vm_id")
     @blp.response(204)
     def delete(self, vm_id: str, disk_id: str) -> None:
         """Detach a disk from the VM (the disk stays)"""
@@ -197,7 +206,7 @@ class VmDiskByIdViews(MethodView):
 
 @blp.route("/<string:vm_id>/disks/<string:disk_id>/activate")
 class VmDiskActivateView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("configure_vm_storage", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str, disk_id: str) -> Any:
@@ -207,7 +216,7 @@ class VmDiskActivateView(MethodView):
 
 @blp.route("/<string:vm_id>/disks/<string:disk_id>/deactivate")
 class VmDiskDeactivateView(MethodView):
-    @blp.action("operate", "vm", by="vm_id")
+    @blp.action("configure_vm_storage", "vm", by="vm_id")
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str, disk_id: str) -> Any:

@@ -32,12 +32,15 @@ PREDEFINED = [
     ("def0000a-0000-0000-0000-def00000000a", "DiskOperator", False, True, "Disk operator"),
     ("def0000a-0000-0000-0000-def00000000b", "DiskCreator", False, False, "Disk creator"),
     ("00000000-0000-0000-0001-000000000001", "UserRole", False, True, "Standard role"),
-    ("00000000-0000-0000-0001-000000000002", "PowerUserRole", False, False, "User role, allowed to create VMs, templates and disks"),
-    ("def00006-0000-0000-0000-def000000006", "UserVmManager", False, True, "User role, with permission for any operation on VMs"),
+    ("00000000-0000-0000-0001-000000000002", "PowerUserRole", False, False,
+     "User role, allowed to create VMs, templates and disks"),
+    ("def00006-0000-0000-0000-def000000006", "UserVmManager", False, True,
+     "User role, with permission for any operation on VMs"),
     ("def00007-0000-0000-0000-def000000007", "VmCreator", False, False, "User role, allowed to create VMs"),
     ("def00008-0000-0000-0000-def000000008", "TemplateOwner", False, True, "Template owner"),
     ("def00009-0000-0000-0000-def000000009", "TemplateCreator", False, False, "User role, allowed to create templates"),
-    ("def0000c-0000-0000-0000-def00000000c", "UserTemplateBasedVm", False, True, "Limited privileges to only use templates"),
+    ("def0000c-0000-0000-0000-def00000000c", "UserTemplateBasedVm", False, True,
+     "Limited privileges to only use templates"),
 ]  # fmt: skip
 
 
@@ -157,10 +160,12 @@ def downgrade() -> None:
     op.drop_table("access_tokens")
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("administrator", sa.Boolean(), nullable=False, server_default=sa.false()))
-    op.execute(
-        "UPDATE users SET administrator = true WHERE id IN "
-        f"(SELECT user_id FROM permissions WHERE role_id = '{SUPER_USER}' AND object_type = 'system')"
+    users = sa.table("users", sa.column("id", sa.String), sa.column("administrator", sa.Boolean))
+    permissions = sa.table("permissions", sa.column("user_id"), sa.column("role_id"), sa.column("object_type"))
+    superusers = sa.select(permissions.c.user_id).where(
+        permissions.c.role_id == SUPER_USER, permissions.c.object_type == "system"
     )
+    op.execute(users.update().where(users.c.id.in_(superusers)).values(administrator=True))
     op.drop_table("permissions")
     op.drop_table("group_members")
     op.drop_table("user_groups")
