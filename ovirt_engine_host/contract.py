@@ -1239,7 +1239,10 @@ def ovirt_engine_host_secrets(data_center: DataCenterView, services: PluginServi
 def ovirt_engine_register_access(registry: AccessRegistry) -> None:
     """Register the plugin's action groups and object types (tox's ``register`` pattern).
 
+    Not firstresult: every plugin registers its own.
+
     :param registry: Where to register (:class:`AccessRegistry`).
+    :return: Nothing: the plugin calls ``registry.action_group`` and ``registry.object_type``.
 
     **When**: once, while ``create_app`` builds the application (after the engine's own).
 

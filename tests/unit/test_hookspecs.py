@@ -32,6 +32,7 @@ HOOKSPECS_DOC = TESTS_ROOT.parent / "docs" / "hookspecs.md"
 COLLECTING_HOOKS = {
     "ovirt_engine_storage_domain_types",
     "ovirt_engine_register_rest",
+    "ovirt_engine_register_access",
     "ovirt_engine_db_metadata",
     "ovirt_engine_migrations",
     "ovirt_engine_host_secrets",

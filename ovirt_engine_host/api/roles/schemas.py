@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 
 
 class PermitSchema(ma.Schema):
@@ -43,7 +44,7 @@ class RoleSchema(ResourceSchema):
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
     administrative = ma.fields.Boolean(load_default=False)
     mutable = ma.fields.Boolean(dump_only=True)
-    permits = ma.fields.Method("permits_dump", deserialize="permits_load")
+    permits = ma.fields.Method("permits_dump", deserialize="permits_load", metadata={OPENAPI_SCHEMA: Permits})
 
     def permits_dump(self, role: Any) -> dict[str, Any]:
         return {"permit": [{"id": p, "name": p, "administrative": role.administrative} for p in role.permits]}
