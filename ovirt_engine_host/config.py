@@ -104,6 +104,18 @@ class EngineConfig:
     flask: dict[str, Any] = field(default_factory=dict)
     # How often the VM monitor asks the hosts what they run (seconds; 0: no monitor).
     vm_monitor_interval: float = 5.0
+    # How long an SSO token (``/ovirt-engine/sso/oauth/token``) is valid, in seconds: 10 hours,
+    # oVirt's default hard limit of a session (``UserSessionHardLimit``, 600 minutes). There is
+    # no idle timeout: a client that loses its token logs in again (the SDK does on a 401).
+    token_seconds: int = 10 * 3600
+    # Failed logins of one user name (token endpoint and HTTP Basic alike) allowed within
+    # ``login_failure_seconds``; further attempts for that name answer 429 until the oldest
+    # failure leaves the window (``ovirt_engine_host.access.logins``).
+    login_failures: int = 5
+    login_failure_seconds: int = 60
+    # The audit log (/api/events) keeps this many of the newest events (at least 1); the older
+    # ones are pruned now and then (ovirt_engine_host.access.events.Pruner).
+    events_keep: int = 100_000
 
     @property
     def effective_database_url(self) -> str:
@@ -123,6 +135,12 @@ class EngineConfig:
             "monitor": MonitorSettings.from_environment(),
             "hook_pythonpath": os.environ.get("OVIRT_ENGINE_HOOK_PYTHONPATH") or cls.hook_pythonpath,
             "vm_monitor_interval": float(os.environ.get("OVIRT_ENGINE_VM_MONITOR_INTERVAL", cls.vm_monitor_interval)),
+            "token_seconds": int(os.environ.get("OVIRT_ENGINE_TOKEN_SECONDS", cls.token_seconds)),
+            "login_failures": int(os.environ.get("OVIRT_ENGINE_LOGIN_FAILURES", cls.login_failures)),
+            "login_failure_seconds": int(
+                os.environ.get("OVIRT_ENGINE_LOGIN_FAILURE_SECONDS", cls.login_failure_seconds)
+            ),
+            "events_keep": int(os.environ.get("OVIRT_ENGINE_EVENTS_KEEP", cls.events_keep)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

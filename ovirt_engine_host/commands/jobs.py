@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ovirt_engine_host.access import events
 from ovirt_engine_host.commands import clock
 from ovirt_engine_host.db.models import Job, Step
 
@@ -66,7 +67,8 @@ def end_step(step: Step, succeeded: bool) -> None:
 
 
 def end_job(job: Job, succeeded: bool, detail: str | None = None) -> None:
-    """The job and every step still open end together."""
+    """The job and every step still open end together, recorded in the audit log in the
+    job's session (committed with the end)."""
     moment = clock.now()
     status = "finished" if succeeded else "failed"
     for step in job.steps:
@@ -75,6 +77,7 @@ def end_job(job: Job, succeeded: bool, detail: str | None = None) -> None:
     job.status, job.end_time, job.last_updated = status, moment, moment
     if detail is not None or succeeded:
         job.status_detail = detail
+    events.job_ended(job)
 
 
 def wait_for_job(sessions: sessionmaker[Session], job_id: str, seconds: float) -> Job | None:
