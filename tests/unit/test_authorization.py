@@ -48,7 +48,8 @@ def test_every_endpoint_declares_a_known_action_group(tmp_path: Path) -> None:
     groups = {o["x-ovirt-action"]["action_group"] for o in operations.values()}
     known = set(ENGINE_ACTION_GROUPS) | {READ, "configure_openstack_volume_provider"}
     assert groups <= known, groups - known
-    assert "create_disk" in groups and "configure_openstack_volume_provider" in groups  # the plugin's too
+    assert "create_disk" in groups
+    assert "configure_openstack_volume_provider" in groups  # the plugin's too
     writes = [key for key, o in operations.items() if key[1] != "get" and o["x-ovirt-action"]["action_group"] == READ]
     assert writes == []  # no change is declared as a mere read
 
@@ -105,8 +106,9 @@ def test_a_role_on_a_data_center_reaches_its_storage_domains_and_only_them(tmp_p
     filtered = {"Filter": "true"}
     seen = engine.request("GET", "/api/storagedomains", auth=MEMBER, headers=filtered).get_json()
     assert [d["name"] for d in seen] == ["sd1"]
-    assert engine.request("GET", f"/api/storagedomains/{ids['sd1']}", auth=MEMBER, headers=filtered).status_code == 200
-    assert engine.request("GET", f"/api/storagedomains/{ids['sd2']}", auth=MEMBER, headers=filtered).status_code == 404
+    for name, status in (("sd1", 200), ("sd2", 404)):
+        got = engine.request("GET", f"/api/storagedomains/{ids[name]}", auth=MEMBER, headers=filtered)
+        assert got.status_code == status, name
     # StorageAdmin is an administrative role: out of filtered mode he sees every domain...
     unfiltered = engine.request("GET", "/api/storagedomains", auth=MEMBER).get_json()
     assert [d["name"] for d in unfiltered] == ["sd1", "sd2"]
@@ -127,8 +129,8 @@ def test_a_creator_role_does_not_reveal_children_and_a_refusal_writes_nothing(tm
     assert engine.request("GET", "/api/datacenters", auth=MEMBER).get_json() == []
     with engine_state(engine.app).session_factory() as session:
         before = session.scalar(select(func.count()).select_from(Permission))
-    refused = engine.request("POST", "/api/storagedomains/sd1/permissions",
-                             json={"role": {"name": "DiskCreator"}, "user": {"name": "admin"}}, auth=MEMBER)  # fmt: skip
+    body = {"role": {"name": "DiskCreator"}, "user": {"name": "admin"}}
+    refused = engine.request("POST", "/api/storagedomains/sd1/permissions", json=body, auth=MEMBER)
     assert refused.status_code == 403
     assert "manipulate_permissions" in refused.get_json()["message"]
     with engine_state(engine.app).session_factory() as session:

@@ -92,7 +92,7 @@ def may_create_vm(data_center: Any, template: Any) -> None:
             found = require_permitted(session, "template", template, "create_vm", "template")
             data_center = data_center or {"id": found.data_center_id}
         if data_center:
-            require_permitted(session, "data_center", data_center, "create_vm", "data_center")
+            require_permitted(session, "data_center", data_center, "create_vm", "cluster.data_center")
 
 
 @blp.route("/<string:vm_id>")
@@ -170,7 +170,7 @@ class VmDiskViews(MethodView):
         with db_session() as session:
             VmService.get(session, vm_id)  # an unknown VM gets no new disk
             if disk_id is not None:
-                require_permitted(session, "disk", {"id": disk_id}, "attach_disk", "id")
+                require_permitted(session, "disk", {"id": disk_id}, "attach_disk")
         if disk_id is None:
             disk_id = add_disk(data, storage_domain_of(data)).id
         data = attachment
