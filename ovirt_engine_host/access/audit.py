@@ -17,11 +17,13 @@ id, the method, the path and the status only.
 The change (its verb) is read from the method and the route: ``DELETE`` of the object's own
 URL removes it, ``PUT`` on it updates it, a ``POST`` answered ``201`` (or a refused ``POST``
 naming no object) adds one, anything else on an object (an action such as ``start``, a
-sub-collection such as a VM's disks) changes it. Codes, stable (a base per object type plus the
-verb, plus 50 when refused or failed):
+sub-collection such as a VM's disks) changes it. A VM's snapshot and a permission on an object
+are objects of their own (``DELETE /api/vms/{id}/permissions/{id}`` removes a permission).
+
+Codes, stable (a base per object type plus the verb, plus 50 when refused or failed):
 
 ====================================  =====  ======  ======  ======
-object type                           added  update  remove  change
+object type                           add    update  remove  change
 ====================================  =====  ======  ======  ======
 data_center                           2001   2002    2003    2004
 storage_domain                        2101   2102    2103    2104
@@ -35,6 +37,9 @@ openstack_volume_provider             2801   2802    2803    2804
 openstack_volume_type                 2901   2902    2903    2904
 openstack_volume_authentication_key   3001   3002    3003    3004
 snapshot                              3101   3102    3103    3104
+role                                  3201   3202    3203    3204
+group                                 3301   3302    3303    3304
+permission                            3401   3402    3403    3404
 any other, or none                    3701   3702    3703    3704
 ====================================  =====  ======  ======  ======
 
@@ -65,7 +70,7 @@ AUDITED_METHODS = frozenset({"POST", "PUT", "DELETE"})
 OBJECT_CODES: Mapping[str, int] = {
     "data_center": 2000, "storage_domain": 2100, "host": 2200, "disk": 2300, "vm": 2400, "template": 2500,
     "vm_pool": 2600, "user": 2700, "openstack_volume_provider": 2800, "openstack_volume_type": 2900,
-    "openstack_volume_authentication_key": 3000, "snapshot": 3100,
+    "openstack_volume_authentication_key": 3000, "snapshot": 3100, "role": 3200, "group": 3300, "permission": 3400,
 }  # fmt: skip
 OTHER_OBJECT_CODE = 3700
 VERB_OFFSETS: Mapping[str, int] = {"add": 1, "update": 2, "remove": 3, "change": 4}
@@ -77,6 +82,9 @@ envelope): such a change names no object unless the answer does."""
 NAME_KEYS = ("name", "alias", "user_name")
 """Where an answer holds its object's name (a disk's alias, a user's name): nothing else of an
 answer is read."""
+SUB_OBJECTS: Mapping[str, str] = {"snapshots": "snapshot", "permissions": "permission"}
+"""Sub-collections whose items are objects of their own: ``…/permissions/<permission_id>``."""
+_LAST_ARGUMENT = re.compile(r"/(?P<collection>[a-z_]+)/<(?:[^:>]+:)?(?P<argument>[^>]+)>/?$")
 CORRELATION_HEADER = "Correlation-Id"
 JOB_PATH = "/api/jobs/"
 MAX_ID = 255
@@ -111,6 +119,15 @@ def _short(value: Any) -> str | None:
     return str(value)[:MAX_ID] if isinstance(value, str | int) and not isinstance(value, bool) and value != "" else None
 
 
+def _sub_object(rule: str, view_args: Mapping[str, Any], by: str | None) -> tuple[str, str] | None:
+    """(type, id) when the route ends on an item of :data:`SUB_OBJECTS` (not the declared object)."""
+    found = _LAST_ARGUMENT.search(rule)
+    if found is None or found["argument"] == by or found["collection"] not in SUB_OBJECTS:
+        return None
+    identifier = _short(str(view_args.get(found["argument"], "")).split(";", 1)[0])
+    return (SUB_OBJECTS[found["collection"]], identifier) if identifier else None
+
+
 def change_of(
     method: str, rule: str, view_args: Mapping[str, Any], declared: DeclaredAction | None,
     answered: str | None, dumped: Any, status: int,
@@ -123,6 +140,9 @@ def change_of(
     path_id = _short(str(view_args[by]).split(";", 1)[0]) if by and by in view_args else None
     document = dumped if isinstance(dumped, Mapping) else {}
     name = next((_short(document[key]) for key in NAME_KEYS if _short(document.get(key))), None)
+    sub_object = _sub_object(rule, view_args, by) if method in {"DELETE", "PUT"} else None
+    if sub_object is not None:
+        return Change("remove" if method == "DELETE" else "update", *sub_object, name)
     if path_id is not None and _ends_at(rule, by or "") and method in {"DELETE", "PUT"}:
         return Change("remove" if method == "DELETE" else "update", declared_type, path_id, name)
     created = method == "POST" and status == 201
