@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, object_session
 
 from ovirt_engine_host.db.models import Event, Job, User
@@ -34,8 +34,6 @@ JOB_CODES = {"finished": JOB_FINISHED, "failed": JOB_FAILED, "aborted": JOB_ABOR
 JOB_SEVERITIES = {"finished": "normal", "failed": "error", "aborted": "warning"}
 PRUNE_EVERY = 200
 """At most this many recorded events between two prunings (fewer when the log is short)."""
-
-Query = TypeVar("Query", bound=Select[Any])
 
 
 @dataclass(frozen=True)
@@ -82,15 +80,6 @@ def job_ended(job: Job) -> Event | None:
         severity=JOB_SEVERITIES.get(job.status, "error"), user=Actor(job.owner_id, owner_name),
         correlation_id=job.id,
     )  # fmt: skip
-
-
-def visible_to(query: Query, user: Any, own_only: bool) -> Query:
-    """``query`` over events cut down, in its own ``WHERE``, to what ``user`` may see: an
-    administrator sees every event unless he asks for his own (``own_only``: oVirt's
-    ``Filter: true``); anyone else sees the events recorded for him. No user: the engine, all."""
-    if user is None or (getattr(user, "administrator", False) and not own_only):
-        return query
-    return query.where(Event.user_id == user.id)
 
 
 def prune(session: Session, keep: int) -> int:
