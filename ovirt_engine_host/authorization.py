@@ -162,7 +162,7 @@ def require_permitted(session: Session, kind: str, reference: Any, group: str, f
         return found
     known, object_id = facts(session, group, kind, found.id)
     decision = decide(group, kind, object_id, known)
-    if decision == "hide" or not known.visible:
+    if decision == "hide" or not (known.visible or decision == "allow"):
         described = references.KINDS[kind]
         value = references.reference_value(reference)
         by, text = value if value else ("id", found.id)

@@ -22,8 +22,8 @@ a provider's URLs are the stack's (never a generated host: this machine talks to
 only), a host's libvirt URI is libvirt's in-process test driver (never the stack's libvirtd),
 disks are 1 or 2 GiB (whole GiB, as Cinder sizes them) and of the stack's ``fake`` volume type
 (no Ceph space; a retype asks for that type too), the fuzzer's own provider is not removed, and
-the administrator's own password and flag are left alone (else the fuzzer locks itself out,
-which the API allows on purpose).
+the administrator's own password, flag and system permissions are left alone (else the fuzzer
+locks itself out, which the API allows on purpose).
 Cinder's volume types are shared by everyone on the stack: the volume types the fuzzer adds are
 named ``fuzz-…``, it changes and removes only those (any other id is sent as a stand-in that
 names none: 404), and they are deleted afterwards.
@@ -183,6 +183,8 @@ def made_safe(target: FuzzTarget, case: schemathesis.Case[Any]) -> None:
         parameters["provider_id"] = KEPT_PROVIDER_STAND_IN
     if method in {"PUT", "DELETE"} and parameters.get("volume_type_id") not in (None, *target.volume_type_ids):
         parameters["volume_type_id"] = KEPT_TYPE_STAND_IN  # a type the stack or someone else uses
+    if method == "DELETE" and path == "/api/permissions/{permission_id}":
+        parameters["permission_id"] = KEPT_PROVIDER_STAND_IN  # never the administrator's own SuperUser
     body = case.body
     if not isinstance(body, dict):
         return  # not an object: refused by the schema before any handler, nothing reaches a backend
