@@ -485,9 +485,7 @@ class Permission(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="RESTRICT"), index=True)
-    user_id: Mapped[str | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
-    )
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None)
     group_id: Mapped[str | None] = mapped_column(
         ForeignKey("user_groups.id", ondelete="CASCADE"), index=True, default=None
     )
