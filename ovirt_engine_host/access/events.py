@@ -74,7 +74,8 @@ def job_ended(job: Job) -> Event | None:
     session = object_session(job)
     if session is None:  # a job no session holds is not being written
         return None
-    owner_name = session.scalar(select(User.name).where(User.id == job.owner_id)) if job.owner_id else None
+    with session.no_autoflush:  # a read of a committed row: ending a job writes nothing before its commit
+        owner_name = session.scalar(select(User.name).where(User.id == job.owner_id)) if job.owner_id else None
     return record(
         session, JOB_CODES.get(job.status, JOB_FAILED), f"Job '{job.description}' {job.status}",
         severity=JOB_SEVERITIES.get(job.status, "error"), user=Actor(job.owner_id, owner_name),
