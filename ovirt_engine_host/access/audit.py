@@ -116,7 +116,10 @@ def _ends_at(rule: str, argument: str) -> bool:
 
 
 def _short(value: Any) -> str | None:
-    return str(value)[:MAX_ID] if isinstance(value, str | int) and not isinstance(value, bool) and value != "" else None
+    """An id or a name as an event holds it: text XML can carry (a path may hold anything), bounded."""
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        return None
+    return xml_safe(str(value))[:MAX_ID]
 
 
 def _sub_object(rule: str, view_args: Mapping[str, Any], by: str | None) -> tuple[str, str] | None:

@@ -227,6 +227,15 @@ def test_xml_is_valid_against_the_schema_and_json_keeps_what_xml_cannot_carry(fr
     assert fresh.request("GET", "/api/events/2").get_json()["disk"] == {"id": "d1", "href": "/api/disks/d1"}
 
 
+def test_a_path_xml_cannot_carry_is_escaped_in_the_event(fresh: Engine) -> None:
+    assert fresh.request("DELETE", "/api/vms/vm%01x").status_code == 404
+    (event,) = all_events(fresh)
+    assert (event.object_type, event.object_id) == ("vm", "vm\\x01x")
+    assert event.description == "admin could not remove VM vm\\x01x: DELETE /api/vms/vm\\x01x (404)"
+    document = assert_valid_xml(fresh.request("GET", "/api/events", headers=XML).data)
+    assert document.xpath("event/vm/@id") == ["vm\\x01x"]
+
+
 def test_a_user_sees_his_own_events_only(fresh: Engine) -> None:
     member_id = add_member(fresh)
     add_data_center(fresh, "dc-admin")
