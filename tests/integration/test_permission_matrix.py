@@ -104,8 +104,11 @@ def decided(engine: Engine, user: Any, method: str, path: str, declared: dict[st
             authorization.authorize_request()
             if declared["by"] == authorization.BODY:
                 with engine_state(app).session_factory() as session:
-                    kind = declared["object"]
-                    authorization.require_permitted(session, kind, {"id": world.ids[kind]}, declared["action_group"])
+                    kind, group = declared["object"], declared["action_group"]
+                    if kind == SYSTEM:
+                        authorization.authorize(session, group, SYSTEM, SYSTEM)
+                    else:
+                        authorization.require_permitted(session, kind, {"id": world.ids[kind]}, group)
         except Refused as refusal:
             return str(refusal.status)
     return "allow"
