@@ -1,7 +1,8 @@
 """The object tree permissions are inherited down, and its rules as SQL conditions.
 
 system → data center → storage domain → disk; data center → host, VM, template, VM pool; a VM
-pool → its VMs; a VM → its disks (attachments) and snapshots; a template → its disks; system →
+pool → its VMs (for administrative roles: a pool's users, UserRole on it, take a VM and see only
+the one allocated to them); a VM → its disks (attachments) and snapshots; a template → its disks; system →
 users, groups, roles and the plugins' top-level objects (an OpenStack volume provider).
 
 A permission (a role given to a user or a group on one object) holds on the object and on every
@@ -52,6 +53,7 @@ class Parent:
     column: Any = None
     via_child: Any = None
     via_parent: Any = None
+    administrative_only: bool = False  # only administrative roles reach down this link
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def engine_object_types() -> list[ObjectType]:
                    collection="hosts"),
         ObjectType("vm_pool", VmPool.id, VmPool.name, (Parent("data_center", VmPool.data_center_id),),
                    what="VM pool", collection="vmpools"),
-        ObjectType("vm", Vm.id, Vm.name, (Parent("data_center", Vm.data_center_id), Parent("vm_pool", Vm.pool_id)),
+        ObjectType("vm", Vm.id, Vm.name, (Parent("data_center", Vm.data_center_id), Parent("vm_pool", Vm.pool_id, administrative_only=True)),
                    what="VM", collection="vms"),
         ObjectType("template", Template.id, Template.name, (Parent("data_center", Template.data_center_id),),
                    collection="templates"),
@@ -161,6 +163,9 @@ class AccessModel:
     def _through(self, object_type: ObjectType, parent: Parent, grants: Grants) -> ColumnElement[bool]:
         if parent.type == SYSTEM:
             return self._on(SYSTEM, grants.above)
+        if parent.administrative_only:  # a pool's users see its VMs only once one is theirs
+            administrative = Permission.role_id.in_(select(Role.id).where(Role.administrative.is_(True)))
+            grants = Grants(grants.own, grants.above & administrative, grants.allocated)
         parents = self.covered_ids(parent.type, grants)
         if parent.column is not None:
             column: InstrumentedAttribute[Any] = parent.column
