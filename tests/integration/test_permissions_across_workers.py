@@ -83,6 +83,8 @@ def test_a_permission_given_and_removed_holds_on_every_worker(served: Engine) ->
     assert status == 201
     path = f"/api/datacenters/{data_center['id']}"
     token = token_of(served, BOB)
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert served.statuses("/api", tampered) == {401}
     assert served.statuses(path, BOB) == {404}
     assert served.statuses(path, token) == {404}
     status, permission = served.call("POST", f"{path}/permissions",
