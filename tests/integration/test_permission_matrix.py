@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from flask import g
+from sqlalchemy import event
 
 from ovirt_engine_host import authorization
 from ovirt_engine_host.access.authentication import user_view
@@ -216,6 +217,13 @@ def test_every_operation_against_the_role_table(engine: Engine, world: tuple[Wor
         users = {s: user_view(session, User.id == user_ids[s]) for s in SUBJECTS}
     mismatches: list[str] = []
     checked = 0
+    statements: list[str] = []
+    costliest: dict[str, int] = {}
+
+    def count(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine_state(engine.app).database, "before_cursor_execute", count)
     for method, path, declared in operations:
         kind, group = declared["object"], declared["action_group"]
         if kind == "api":
@@ -229,10 +237,16 @@ def test_every_operation_against_the_role_table(engine: Engine, world: tuple[Wor
                 want = "403" if kind in ADMINISTRATIVE_TYPES - {"user"} and not administrator else "allow"
             else:
                 want = expected(engine, matrix, subject, group, kind, object_id, declared["by"] == authorization.BODY)
+            statements.clear()
             got = decided(engine, found[0], method, filled(path, matrix, kind), declared, matrix)
+            costliest[f"{method} {path}"] = max(costliest.get(f"{method} {path}", 0), len(statements))
             checked += 1
             if got != want:
                 mismatches.append(f"{subject:14} {method:6} {path}: {group} on {kind}: engine {got}, table {want}")
+    event.remove(engine_state(engine.app).database, "before_cursor_execute", count)
     assert mismatches == [], "\n".join(mismatches)
+    # a decision costs at most 2 SQL statements, whatever the object's place in the tree
+    assert {key: n for key, n in costliest.items() if n > 2} == {}
     assert checked >= 90 * len(SUBJECTS)
+    print(f"most statements for one decision: {max(costliest.values())}")
     print(f"permission matrix: {checked} decisions ({checked // len(SUBJECTS)} operations x {len(SUBJECTS)} users)")

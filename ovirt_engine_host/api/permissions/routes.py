@@ -132,7 +132,7 @@ def add_holder_routes(blp: Blueprint, holder: str, column: Any) -> None:
                     authorize(session, "manipulate_permissions", SYSTEM, SYSTEM)
                     object_id = SYSTEM
                 else:
-                    object_id = require_permitted(session, kind, reference, "manipulate_permissions").id
+                    object_id = require_permitted(session, kind, reference, "manipulate_permissions")
             body = {"role": data["role"], holder: {"id": found}}
             permission = service().add_permission(kind, object_id, body, current_user().administrator)
             return shown([permission], "/api/permissions")[0]
