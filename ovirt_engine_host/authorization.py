@@ -106,7 +106,11 @@ def facts(session: Session, group: str, object_type: str, identifier: str) -> tu
     if object_type in OWNED:
         owner = OWNED[object_type]
         table = owner.class_
-        row = session.execute(select(table.id, owner).where(table.id == identifier)).first()
+        try:  # an event's id is a number: compared as one (PostgreSQL compares no integer with text)
+            key = table.id.type.python_type(identifier)
+        except ValueError:
+            return AccessFacts(False, False, False, filtered()), None
+        row = session.execute(select(table.id, owner).where(table.id == key)).first()
         mine = row is not None and (sees_all or row[1] == user.id)
         return AccessFacts(row is not None, mine, mine, filtered()), row[0] if row else None
     kind = model.types[object_type]
@@ -122,10 +126,9 @@ def facts(session: Session, group: str, object_type: str, identifier: str) -> tu
 
 def decide(group: str, object_type: str, object_id: str | None, known: AccessFacts) -> str:
     """The hook's decision on one object (``allow``, ``deny`` or ``hide``)."""
-    user = current_user()
-    target = AccessTarget(object_type, object_id, access_model().types[object_type].administrative
-                          if object_type in access_model().types else False)  # fmt: skip
-    decision: str = _hooks().permission(user, group, target, known)
+    kind = access_model().types.get(object_type)
+    target = AccessTarget(object_type, object_id, kind is not None and kind.administrative)
+    decision: str = _hooks().permission(current_user(), group, target, known)
     return decision
 
 
