@@ -30,11 +30,13 @@ class AuthenticatedUser:
 
 
 def held_by(user_id: Any) -> ColumnElement[bool]:
-    """The condition on :class:`Permission` rows that hold for a user: his own, his groups'."""
-    return or_(
-        Permission.user_id == user_id,
-        Permission.group_id.in_(select(GroupMember.group_id).where(GroupMember.user_id == user_id)),
-    )
+    """The condition on :class:`Permission` rows that hold for a user: his own, his groups'.
+    ``user_id`` may be a column (``User.id``) of a query enclosing this condition's own."""
+    # Correlated explicitly: SQLAlchemy auto-correlates only to the immediately enclosing SELECT,
+    # so inside an EXISTS the groups would be those of every user (a group's administrative
+    # role made everybody an administrator).
+    groups = select(GroupMember.group_id).where(GroupMember.user_id == user_id).correlate_except(GroupMember)
+    return or_(Permission.user_id == user_id, Permission.group_id.in_(groups))
 
 
 def is_administrator(user_id: Any) -> ColumnElement[bool]:

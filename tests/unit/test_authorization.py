@@ -15,9 +15,9 @@ from sqlalchemy import event, func, select
 
 from ovirt_engine_host import default_permissions
 from ovirt_engine_host.access.grants import add_user
-from ovirt_engine_host.access.roles import ENGINE_ACTION_GROUPS, READ
+from ovirt_engine_host.access.roles import ENGINE_ACTION_GROUPS, READ, SUPER_USER, SYSTEM
 from ovirt_engine_host.contract import AccessFacts, AccessTarget
-from ovirt_engine_host.db.models import DataCenter, Permission, StorageDomain
+from ovirt_engine_host.db.models import DataCenter, Group, GroupMember, Permission, StorageDomain
 from ovirt_engine_host.security import hash_password
 from ovirt_engine_host.state import engine_state
 from tests.engine import Engine, build_engine
@@ -148,6 +148,22 @@ def test_filter_header_cuts_an_administrators_lists(tmp_path: Path) -> None:
     root2 = ("root2", "root2-password")
     assert len(engine.request("GET", "/api/datacenters", auth=root2).get_json()) == 2
     assert len(engine.request("GET", "/api/datacenters", auth=root2, headers={"Filter": "true"}).get_json()) == 1
+
+
+def test_a_groups_administrative_role_makes_only_its_members_administrators(tmp_path: Path) -> None:
+    engine = with_member(build_engine(tmp_path, ""))
+    with engine_state(engine.app).session_factory() as session:
+        insider = add_user(session, "insider", hash_password("insider-password"), administrator=False)
+        admins = Group(name="admins")
+        session.add(admins)
+        session.flush()
+        session.add(GroupMember(group_id=admins.id, user_id=insider.id))
+        session.add(Permission(role_id=SUPER_USER.id, group_id=admins.id, object_type=SYSTEM, object_id=SYSTEM))
+        session.commit()
+    engine.request("POST", "/api/datacenters", json={"name": "dc2"})
+    assert len(engine.request("GET", "/api/datacenters", auth=("insider", "insider-password")).get_json()) == 2
+    assert engine.request("GET", "/api/datacenters", auth=MEMBER).get_json() == []  # in no group: filtered
+    assert engine.request("GET", "/api/permissions", auth=MEMBER).status_code == 403  # administrators only
 
 
 def test_the_last_superuser_permission_stays(tmp_path: Path) -> None:
