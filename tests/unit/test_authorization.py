@@ -17,7 +17,7 @@ from ovirt_engine_host import default_permissions
 from ovirt_engine_host.access.grants import add_user
 from ovirt_engine_host.access.roles import ENGINE_ACTION_GROUPS, READ, SUPER_USER, SYSTEM
 from ovirt_engine_host.contract import AccessFacts, AccessTarget
-from ovirt_engine_host.db.models import DataCenter, Group, GroupMember, Permission, StorageDomain
+from ovirt_engine_host.db.models import DataCenter, Disk, Group, GroupMember, Permission, StorageDomain
 from ovirt_engine_host.security import hash_password
 from ovirt_engine_host.state import engine_state
 from tests.engine import Engine, build_engine
@@ -200,3 +200,27 @@ def test_one_statement_decides_a_request(tmp_path: Path) -> None:
     # the view's own read of the object's permissions
     assert len(deciding) <= 3, deciding
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
+
+
+def test_a_filtered_list_reads_only_the_permissions_its_user_holds(tmp_path: Path) -> None:
+    """SQLite's plan of a DiskCreator's disk list: the permissions are read through their
+    holder's index (his, his groups'), one type of object at a time; by type alone only in the
+    EXISTS on the system's few, never through their role (every permission of a revealing role)."""
+    state = engine_state(build_engine(tmp_path, "").app)
+    with state.session_factory() as session:
+        member = add_user(session, MEMBER[0], hash_password(MEMBER[1]), administrator=False)
+        session.commit()
+    condition = state.access.sees("disk", member.id)
+    statement = select(Disk.id).where(condition).compile(state.database, compile_kwargs={"literal_binds": True})
+    with state.database.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+    details = {row[0]: row[3] for row in plan}
+    reads = [(details.get(row[1], ""), row[3]) for row in plan if "permissions" in row[3]]
+    assert all("ix_permissions_role_id" not in read and not read.startswith("SCAN") for _, read in reads), reads
+    by_holder = [
+        read for _, read in reads if "ix_permissions_user_object" in read or "ix_permissions_group_object" in read
+    ]
+    by_type = [(parent, read) for parent, read in reads if "(object_type=?)" in read]
+    assert by_holder, reads
+    assert len(by_holder) + len(by_type) == len(reads), reads
+    assert all(parent.startswith("SCALAR SUBQUERY") for parent, _ in by_type), by_type
