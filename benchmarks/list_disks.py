@@ -3,6 +3,7 @@ the stack's PostgreSQL, as the administrator (unfiltered) and as a DiskCreator w
 (filtered by his permissions).
 
     .venv/bin/python -m benchmarks.list_disks [--disks 10000] [--requests 20] [--runs 3] [--databases sqlite postgresql]
+        [--others 0]
 
 The rows are written straight into the database (one storage domain of the Cinder type, no
 Cinder call), then the engine is served in a process of its own (``tests.engine_process``:
@@ -21,6 +22,8 @@ disks, ``owner_id`` his); his list is filtered by default and must hold exactly 
 Within a run his requests and the administrator's alternate (who goes first alternates too), each
 on its own keep-alive connection; printed per format: his line as the administrator's, and the
 ratio of his p50 to the administrator's p50 of the same run, median and worst of the runs.
+``--others K``: K more users, each DiskOperator on half of the disks (the permissions table is
+then mostly other users': his list must not read them).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def owned(number: int) -> bool:
 
 
 @contextmanager
-def served(database: str, disks: int) -> Iterator[str]:
+def served(database: str, disks: int, others: int = 0) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="ovirt-bench-list-") as state_dir:
         url_context: AbstractContextManager[str]
         if database == "postgresql":
@@ -98,6 +101,13 @@ def served(database: str, disks: int) -> Iterator[str]:
                      "object_id": row["id"]}
                     for row in rows if row["owner_id"]
                 ])  # fmt: skip
+                for other in range(others):
+                    holder = add_user(session, f"other{other}", "-", administrator=False)  # never logs in
+                    session.execute(insert(Permission), [
+                        {"id": str(uuid.uuid4()), "role_id": operator, "user_id": holder.id, "object_type": "disk",
+                         "object_id": row["id"]}
+                        for row in rows[other % 2 :: 2]
+                    ])  # fmt: skip
                 session.commit()
             stop_engine(engine)
             with socket.socket() as probe:
@@ -156,9 +166,9 @@ def report(label: str, media: str, disks: int, first: tuple[float, int], medians
     )
 
 
-def measure(database: str, disks: int, count: int, runs: int) -> None:
+def measure(database: str, disks: int, count: int, runs: int, others: int = 0) -> None:
     mine = sum(1 for number in range(disks) if owned(number))
-    with served(database, disks) as url:
+    with served(database, disks, others) as url:
         users: dict[str, tuple[requests.Session, int]] = {
             "admin": (client(url, ADMIN), disks), "creator": (client(url, CREATOR), mine),
         }  # fmt: skip
@@ -193,10 +203,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="per format and run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--others", type=int, default=0, help="more users, each DiskOperator on half of the disks")
     args = parser.parse_args()
-    print(f"GET /api/disks over HTTP, {args.runs} runs of {args.requests} requests per format")
+    others = f", {args.others} other users' permissions on half of the disks each" if args.others else ""
+    print(f"GET /api/disks over HTTP, {args.runs} runs of {args.requests} requests per format{others}")
     for database in args.databases:
-        measure(database, args.disks, args.requests, args.runs)
+        measure(database, args.disks, args.requests, args.runs, args.others)
 
 
 if __name__ == "__main__":
