@@ -6,7 +6,7 @@ SQLite read every permission of the type, whoever held it (issue 19).
 
 Revision ID: e0014
 Revises: e0013
-Create Date: 2026-12-10
+Create Date: 2026-12-08
 """
 
 from __future__ import annotations
