@@ -194,7 +194,7 @@ def visible_only(query: Select[Row], object_type: str) -> Select[Row]:
 def _holds_somewhere(session: Session, group: str) -> bool:
     model = access_model()
     grants: Grants = model.acting(current_user().id, group)
-    return bool(session.scalar(select(exists(model.permissions_where(grants.own)))))
+    return bool(session.scalar(select(exists(model.permissions_where(grants.held(grants.own))))))
 
 
 # -- the before-request hook --------------------------------------------------------------------

@@ -158,7 +158,11 @@ def test_groups_and_the_last_superuser(local: Engine) -> None:
         f"/api/groups/{group['id']}",
         auth=("bob", "bob-password"),
     )
-    bob_id = next(u["id"] for u in local.request("GET", "/api/users").get_json() if u["user_name"] == "bob")
+    bob_id = next(
+        u["id"]
+        for u in local.request("GET", "/api/users", auth=("bob", "bob-password")).get_json()
+        if u["user_name"] == "bob"
+    )
     leaving = f"/api/groups/{group['id']}/users/{bob_id}"
     refused(local, 409, "user", "DELETE", leaving, auth=("bob", "bob-password"))
     members = local.request("GET", f"/api/groups/{group['id']}/users", auth=("bob", "bob-password")).get_json()
