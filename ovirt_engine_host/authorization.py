@@ -106,7 +106,11 @@ def facts(session: Session, group: str, object_type: str, identifier: str) -> tu
     if object_type in OWNED:
         owner = OWNED[object_type]
         table = owner.class_
-        row = session.execute(select(table.id, owner).where(table.id == identifier)).first()
+        try:  # an event's id is a number: compared as one (PostgreSQL compares no integer with text)
+            key = table.id.type.python_type(identifier)
+        except ValueError:
+            return AccessFacts(False, False, False, filtered()), None
+        row = session.execute(select(table.id, owner).where(table.id == key)).first()
         mine = row is not None and (sees_all or row[1] == user.id)
         return AccessFacts(row is not None, mine, mine, filtered()), row[0] if row else None
     kind = model.types[object_type]
@@ -122,10 +126,9 @@ def facts(session: Session, group: str, object_type: str, identifier: str) -> tu
 
 def decide(group: str, object_type: str, object_id: str | None, known: AccessFacts) -> str:
     """The hook's decision on one object (``allow``, ``deny`` or ``hide``)."""
-    user = current_user()
-    target = AccessTarget(object_type, object_id, access_model().types[object_type].administrative
-                          if object_type in access_model().types else False)  # fmt: skip
-    decision: str = _hooks().permission(user, group, target, known)
+    kind = access_model().types.get(object_type)
+    target = AccessTarget(object_type, object_id, kind is not None and kind.administrative)
+    decision: str = _hooks().permission(current_user(), group, target, known)
     return decision
 
 
@@ -149,26 +152,23 @@ def authorize(session: Session, group: str, object_type: str, identifier: str) -
     return object_id
 
 
-def require_visible(session: Session, kind: str, reference: Any, field: str | None = None) -> Any:
-    """The object a body's reference names, refused alike (400) whether it is missing or hidden."""
-    return require_permitted(session, kind, reference, READ, field)
-
-
-def require_permitted(session: Session, kind: str, reference: Any, group: str, field: str | None = None) -> Any:
-    """The object a body's reference names (by id or name), checked like a path's: missing or
-    hidden from the user, 400 naming the field; seen but the group is not his, 403."""
-    found = references.resolve(session, kind, reference, field)
-    if current_user() is None:
-        return found
-    known, object_id = facts(session, group, kind, found.id)
-    decision = decide(group, kind, object_id, known)
-    if decision == "hide" or not (known.visible or decision == "allow"):
-        described = references.KINDS[kind]
-        value = references.reference_value(reference)
-        by, text = value if value else ("id", found.id)
-        raise Refused(400, f"{field or kind}: no {described.what} with {by} {text!r}")
-    refuse(decision, group, kind, found.id)
-    return found
+def require_permitted(session: Session, kind: str, reference: Any, group: str, field: str | None = None) -> str:
+    """The id of the object a body's reference names (by id or name), checked like a path's in
+    the same one statement: missing, or hidden from the user, is a 400 naming the field; seen
+    but the group is not his, a 403."""
+    field = field or kind
+    described = references.KINDS[kind]
+    value = references.reference_value(reference)
+    if value is None:
+        raise Refused(422, f"{field}: give the {described.what}'s id or name")
+    by, text = value
+    user = current_user()
+    known, object_id = facts(session, group, kind, text) if user is not None else (None, text)
+    decision = decide(group, kind, object_id, known) if known is not None and known.exists else "hide"
+    if known is not None and (decision == "hide" or not (known.visible or decision == "allow")):
+        raise Refused(400, f"{field}: no {described.what} with {by} {text!r}")
+    refuse(decision if known is not None else "allow", group, kind, text)
+    return str(object_id)
 
 
 # -- lists --------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def visible_only(query: Select[Row], object_type: str) -> Select[Row]:
 def _holds_somewhere(session: Session, group: str) -> bool:
     model = access_model()
     grants: Grants = model.acting(current_user().id, group)
-    return bool(session.scalar(select(exists(model.permissions_where(grants.own)))))
+    return bool(session.scalar(select(exists(model.permissions_where(grants.held(grants.own))))))
 
 
 # -- the before-request hook --------------------------------------------------------------------

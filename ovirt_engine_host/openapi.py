@@ -26,12 +26,15 @@ import copy
 import json
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
+from flask import Flask
 
 from ovirt_engine_host.representation.schema import api_schema
 
@@ -181,18 +184,32 @@ def install(api: Any) -> None:
     api.register_field(ma.fields.Url, "string", "uri")
 
 
-def document() -> dict[str, Any]:
-    """The OpenAPI document of a throw-away app (a temporary state directory, no poller)."""
+@contextmanager
+def throwaway_app() -> Iterator[Flask]:
+    """An application with its installed plugins on a temporary state directory (SQLite there,
+    not migrated; no poller), for what is generated from the running application."""
     from ovirt_engine_host.app import create_app
     from ovirt_engine_host.config import EngineConfig, PollerSettings
     from ovirt_engine_host.state import engine_state
 
-    with tempfile.TemporaryDirectory(prefix="ovirt-openapi-") as state_dir:
-        config = EngineConfig(state_dir=Path(state_dir), poller=PollerSettings(enabled=False))
-        app = create_app(config)
-        spec: dict[str, Any] = app.test_client().get("/api/openapi.json").get_json()
-        engine_state(app).database.dispose()
-        return spec
+    with tempfile.TemporaryDirectory(prefix="ovirt-throwaway-") as state_dir:
+        app = create_app(EngineConfig(state_dir=Path(state_dir), poller=PollerSettings(enabled=False)))
+        try:
+            yield app
+        finally:
+            engine_state(app).database.dispose()
+
+
+def spec_of(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document an application serves."""
+    spec: dict[str, Any] = app.test_client().get("/api/openapi.json").get_json()
+    return spec
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document of a throw-away app."""
+    with throwaway_app() as app:
+        return spec_of(app)
 
 
 def render(spec: dict[str, Any]) -> str:

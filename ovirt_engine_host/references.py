@@ -16,7 +16,19 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ovirt_engine_host.db.models import DataCenter, Disk, Host, Job, StorageDomain, Template, User, Vm, VmPool
+from ovirt_engine_host.db.models import (
+    DataCenter,
+    Disk,
+    Group,
+    Host,
+    Job,
+    Role,
+    StorageDomain,
+    Template,
+    User,
+    Vm,
+    VmPool,
+)
 from ovirt_engine_host.errors import Refused
 
 Model = TypeVar("Model")
@@ -41,6 +53,8 @@ KINDS: dict[str, ReferenceKind] = {
     "disk": ReferenceKind(Disk, Disk.alias, "disk"),
     "user": ReferenceKind(User, User.name, "user"),
     "job": ReferenceKind(Job, Job.id, "job"),  # a job has no name: by id only
+    "role": ReferenceKind(Role, Role.name, "role"),
+    "group": ReferenceKind(Group, Group.name, "group"),
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine import Engine, build_engine, postgres_database, stop_engine
+from tests.secrets_check import events_holding_secrets
 from tests.stack import Stack, StackUnavailable, bring_up
 
 pytest_plugins = ["tests.hookcalls"]
@@ -53,13 +54,18 @@ def stack() -> Iterator[Stack]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path, stack: Stack) -> Iterator[Engine]:
-    """The engine with the Cinder plugin, on SQLite and on PostgreSQL (the stack's)."""
+    """The engine with the Cinder plugin, on SQLite and on PostgreSQL (the stack's); after the
+    test, no event it recorded may hold a secret (:mod:`tests.secrets_check`)."""
     if request.param == "sqlite":
         built = build_engine(tmp_path, "", poll=True)
         yield built
+        leaks = events_holding_secrets(built, stack)
         stop_engine(built)
+        assert leaks == [], "events holding a secret"
         return
     with postgres_database(stack.env["OVIRT_STACK_POSTGRES_URL"]) as url:
         built = build_engine(tmp_path, url, poll=True)
         yield built
+        leaks = events_holding_secrets(built, stack)
         stop_engine(built)
+        assert leaks == [], "events holding a secret"

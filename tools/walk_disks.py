@@ -2,7 +2,7 @@
 engine's REST API, watch it go from ``locked`` to ``ok``, look at its RBD image in Ceph, extend
 it, watch again, and remove it. Run by ``tools/main-job`` with the engine up (``tools/engine-up``).
 
-    .venv/bin/python tools/walk_disks.py URL PASSWORD
+    .venv/bin/python tools/walk_disks.py URL [--password-file FILE]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -19,11 +20,16 @@ import requests
 GiB = 1024**3
 
 
+PASSWORD_FILE = ".stack/secrets/engine-admin"  # noqa: S105 - a path, not a password
+"""Where the main job keeps the engine administrator's password: read from there, never passed
+on a command line (where ``ps`` shows it) nor printed."""
+
+
 class Walk:
-    def __init__(self, url: str, password: str) -> None:
+    def __init__(self, url: str, password_file: str = PASSWORD_FILE) -> None:
         self.url = url.rstrip("/")
         self.http = requests.Session()
-        self.http.auth = ("admin", password)
+        self.http.auth = ("admin", Path(password_file).read_text().strip())
 
     def call(self, method: str, path: str, expected: int, **kwargs: Any) -> requests.Response:
         answer = self.http.request(method, f"{self.url}{path}", timeout=120, **kwargs)
@@ -75,9 +81,9 @@ def rbd_image(volume_id: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
-    parser.add_argument("password")
+    parser.add_argument("--password-file", default=PASSWORD_FILE, help="where the admin's password is kept")
     args = parser.parse_args()
-    walk = Walk(args.url, args.password)
+    walk = Walk(args.url, args.password_file)
     domains = walk.call("GET", "/storagedomains", 200).json()
     domain = next(d for d in domains if d["name"] == "stack-cinder")
     body = {

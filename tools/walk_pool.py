@@ -7,7 +7,7 @@ the throw-away image is gone; then the pool, the template and the source VM are 
 which none of the walk's RBD images is left. Run by ``tools/main-job`` with the engine up and
 the walk through a VM done (the host ``main-job-host`` active, the provider's cephx key set).
 
-    .venv/bin/python tools/walk_pool.py URL PASSWORD
+    .venv/bin/python tools/walk_pool.py URL [--password-file FILE]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from lxml import etree
-from walk_disks import Walk, add_rbd_disk, rbd_image
+from walk_disks import PASSWORD_FILE, Walk, add_rbd_disk, rbd_image
 from walk_snapshot import active_volume, ceph_objects, image_io, parent_of
 from walk_template import wait_state
 
@@ -43,9 +43,9 @@ def guest_write(vm_id: str, disk_id: str, text: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
-    parser.add_argument("password")
+    parser.add_argument("--password-file", default=PASSWORD_FILE, help="where the admin's password is kept")
     args = parser.parse_args()
-    walk = Walk(args.url, args.password)
+    walk = Walk(args.url, args.password_file)
     stamp = int(time.time())
     cluster = {"data_center": {"name": "Default"}}
     disk = add_rbd_disk(walk, "main-job-pool-source")

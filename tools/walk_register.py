@@ -5,7 +5,7 @@ body, shown as an engine disk; the volume extended in Cinder behind the engine's
 following at the next reconciliation; the disk removed through the engine, and the domain's state
 and capacity as the domain monitor knows them. Run by ``tools/main-job``.
 
-    .venv/bin/python tools/walk_register.py URL PASSWORD
+    .venv/bin/python tools/walk_register.py URL [--password-file FILE]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from walk_disks import GiB, Walk
+from walk_disks import PASSWORD_FILE, GiB, Walk
 
 from ovirt_cinder_plugin.cinder.connection import connect
 from ovirt_cinder_plugin.cinder.probe import credentials_from_environment
@@ -24,9 +24,9 @@ from ovirt_cinder_plugin.cinder.probe import credentials_from_environment
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
-    parser.add_argument("password")
+    parser.add_argument("--password-file", default=PASSWORD_FILE, help="where the admin's password is kept")
     args = parser.parse_args()
-    walk = Walk(args.url, args.password)
+    walk = Walk(args.url, args.password_file)
     domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
     cinder = connect(credentials_from_environment(dict(os.environ))).client
     volume = cinder.volumes.create(1, name=f"made-in-cinder-{int(time.time())}", volume_type="fake")

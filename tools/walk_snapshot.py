@@ -7,7 +7,7 @@ they are its RBD parent), and the clean-up: the snapshot, the VM, then the disk,
 of the RBD images and snapshots the walk made is left. The Ceph objects are listed at each step.
 Run by ``tools/main-job`` with the engine up.
 
-    .venv/bin/python tools/walk_snapshot.py URL PASSWORD
+    .venv/bin/python tools/walk_snapshot.py URL [--password-file FILE]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import rados
 import rbd
-from walk_disks import Walk, add_rbd_disk, rbd_image
+from walk_disks import PASSWORD_FILE, Walk, add_rbd_disk, rbd_image
 
 from ovirt_cinder_plugin.cinder.connection import connect
 from ovirt_cinder_plugin.cinder.probe import credentials_from_environment
@@ -139,9 +139,9 @@ def active_volume(walk: Walk, disk_id: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
-    parser.add_argument("password")
+    parser.add_argument("--password-file", default=PASSWORD_FILE, help="where the admin's password is kept")
     args = parser.parse_args()
-    walk = Walk(args.url, args.password)
+    walk = Walk(args.url, args.password_file)
     cinder = connect(credentials_from_environment(dict(os.environ))).client
     domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
     disk = add_rbd_disk(walk, "main-job-snapshot")

@@ -6,7 +6,7 @@ from the template (an independent image: no RBD parent), a template removal refu
 VMs exist, and the clean-up: the VMs, the template, the source VM,
 after which none of the walk's RBD images is left. Run by ``tools/main-job`` with the engine up.
 
-    .venv/bin/python tools/walk_template.py URL PASSWORD
+    .venv/bin/python tools/walk_template.py URL [--password-file FILE]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from walk_disks import Walk, add_rbd_disk, rbd_image
+from walk_disks import PASSWORD_FILE, Walk, add_rbd_disk, rbd_image
 from walk_snapshot import ceph_objects, image_io, parent_of
 
 
@@ -34,9 +34,9 @@ def wait_state(walk: Walk, path: str, wanted: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
-    parser.add_argument("password")
+    parser.add_argument("--password-file", default=PASSWORD_FILE, help="where the admin's password is kept")
     args = parser.parse_args()
-    walk = Walk(args.url, args.password)
+    walk = Walk(args.url, args.password_file)
     stamp = int(time.time())
     cluster = {"data_center": {"name": "Default"}}
     disk = add_rbd_disk(walk, "main-job-template-source")

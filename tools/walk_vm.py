@@ -3,7 +3,7 @@ authentication key, a host on the stack's libvirtd, a disk, a VM that starts on 
 QEMU opened (the domain's RBD disk, Ceph's watcher, libvirt's block info), a stop, and the clean-up.
 Run by ``tools/main-job`` with the engine up.
 
-    .venv/bin/python tools/walk_vm.py URL PASSWORD
+    .venv/bin/python tools/walk_vm.py URL [--password-file FILE]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from walk_disks import Walk, add_rbd_disk, rbd_image
+from walk_disks import PASSWORD_FILE, Walk, add_rbd_disk, rbd_image
 
 
 def cephx_key() -> str:
@@ -33,9 +33,9 @@ def show(command: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
-    parser.add_argument("password")
+    parser.add_argument("--password-file", default=PASSWORD_FILE, help="where the admin's password is kept")
     args = parser.parse_args()
-    walk = Walk(args.url, args.password)
+    walk = Walk(args.url, args.password_file)
     uri = os.environ["LIBVIRT_DEFAULT_URI"]
     provider = next(p for p in walk.call("GET", "/openstackvolumeproviders", 200).json() if p["name"] == "stack-cinder")
     secret_uuid = os.environ["OVIRT_STACK_RBD_SECRET_UUID"]

@@ -29,12 +29,21 @@ class AuthenticatedUser:
     administrator: bool
 
 
+def holdings(user_id: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The two ways a :class:`Permission` row holds for a user, as conditions: given to him,
+    given to a group of his (each served by an index that starts with its column: a query that
+    must be fast asks them apart, see :mod:`ovirt_engine_host.access.tree`).
+    ``user_id`` may be a column (``User.id``) of a query enclosing the condition's own."""
+    # Correlated explicitly: SQLAlchemy auto-correlates only to the immediately enclosing SELECT,
+    # so inside an EXISTS the groups would be those of every user (a group's administrative
+    # role made everybody an administrator).
+    groups = select(GroupMember.group_id).where(GroupMember.user_id == user_id).correlate_except(GroupMember)
+    return Permission.user_id == user_id, Permission.group_id.in_(groups)
+
+
 def held_by(user_id: Any) -> ColumnElement[bool]:
     """The condition on :class:`Permission` rows that hold for a user: his own, his groups'."""
-    return or_(
-        Permission.user_id == user_id,
-        Permission.group_id.in_(select(GroupMember.group_id).where(GroupMember.user_id == user_id)),
-    )
+    return or_(*holdings(user_id))
 
 
 def is_administrator(user_id: Any) -> ColumnElement[bool]:

@@ -1,7 +1,8 @@
 """The object tree permissions are inherited down, and its rules as SQL conditions.
 
 system → data center → storage domain → disk; data center → host, VM, template, VM pool; a VM
-pool → its VMs; a VM → its disks (attachments) and snapshots; a template → its disks; system →
+pool → its VMs (for administrative roles: a pool's users, UserRole on it, take a VM and see only
+the one allocated to them); a VM → its disks (attachments) and snapshots; a template → its disks; system →
 users, groups, roles and the plugins' top-level objects (an OpenStack volume provider).
 
 A permission (a role given to a user or a group on one object) holds on the object and on every
@@ -20,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, Select, exists, false, or_, select, true, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ovirt_engine_host.access.authentication import held_by
+from ovirt_engine_host.access.authentication import held_by, holdings
 from ovirt_engine_host.access.roles import BY_NAME, SYSTEM, ActionGroupRegistry
 from ovirt_engine_host.db.models import (
     DataCenter,
@@ -52,6 +53,7 @@ class Parent:
     column: Any = None
     via_child: Any = None
     via_parent: Any = None
+    administrative_only: bool = False  # only administrative roles reach down this link
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def engine_object_types() -> list[ObjectType]:
                    collection="hosts"),
         ObjectType("vm_pool", VmPool.id, VmPool.name, (Parent("data_center", VmPool.data_center_id),),
                    what="VM pool", collection="vmpools"),
-        ObjectType("vm", Vm.id, Vm.name, (Parent("data_center", Vm.data_center_id), Parent("vm_pool", Vm.pool_id)),
+        ObjectType("vm", Vm.id, Vm.name, (Parent("data_center", Vm.data_center_id),
+                                          Parent("vm_pool", Vm.pool_id, administrative_only=True)),
                    what="VM", collection="vms"),
         ObjectType("template", Template.id, Template.name, (Parent("data_center", Template.data_center_id),),
                    collection="templates"),
@@ -100,12 +103,18 @@ def engine_object_types() -> list[ObjectType]:
 
 @dataclass(frozen=True)
 class Grants:
-    """Which permissions count: on the object itself (``own``) and above it (``above``);
+    """Which permissions count: those ``user_id`` holds (his own and his groups'), whose role
+    satisfies ``own`` on the object itself and ``above`` on an object above it (None: any role);
     ``allocated``: the user a pool's VM is allocated to (he uses it as with UserRole)."""
 
-    own: ColumnElement[bool]
-    above: ColumnElement[bool]
+    user_id: Any
+    own: ColumnElement[bool] | None
+    above: ColumnElement[bool] | None
     allocated: ColumnElement[bool] | None = None
+
+    def held(self, roles: ColumnElement[bool] | None) -> ColumnElement[bool]:
+        """The condition on :class:`Permission` rows: held by the user, with such ``roles``."""
+        return held_by(self.user_id) if roles is None else held_by(self.user_id) & roles
 
 
 @dataclass
@@ -129,22 +138,24 @@ class AccessModel:
         )
 
     def acting(self, user_id: str, group: str) -> Grants:
-        condition = held_by(user_id) & self.roles_with(group)
+        roles = self.roles_with(group)
         allocated = Vm.allocated_to == user_id if group in BY_NAME["UserRole"].groups else None
-        return Grants(condition, condition, allocated)
+        return Grants(user_id, roles, roles, allocated)
 
     def seeing(self, user_id: str) -> Grants:
-        revealing = Permission.role_id.in_(select(Role.id).where(Role.allows_viewing_children.is_(True)))
-        return Grants(held_by(user_id), held_by(user_id) & revealing, Vm.allocated_to == user_id)
+        # A correlated EXISTS, not role_id IN (...): SQLite would read the permissions through
+        # their role's index, every permission of every revealing role, whoever held it.
+        revealing = exists(select(Role.id).where(Role.id == Permission.role_id, Role.allows_viewing_children.is_(True)))
+        return Grants(user_id, None, revealing, Vm.allocated_to == user_id)
 
     # -- the conditions ------------------------------------------------------------------------
 
     def covers(self, type_name: str, grants: Grants) -> ColumnElement[bool]:
         """The condition, over a row of ``type_name``'s table, that ``grants`` reach it."""
         if type_name == SYSTEM:
-            return self._on(SYSTEM, grants.own)
+            return self._on(SYSTEM, grants.held(grants.own))
         object_type = self.types[type_name]
-        clauses: list[ColumnElement[bool]] = [object_type.id_column.in_(self._ids_on(type_name, grants.own))]
+        clauses: list[ColumnElement[bool]] = [object_type.id_column.in_(self._ids_on(type_name, grants))]
         for parent in object_type.parents:
             clauses.append(self._through(object_type, parent, grants))
         if type_name == "vm" and grants.allocated is not None:
@@ -155,12 +166,18 @@ class AccessModel:
         """The ids of the objects of a type that ``grants.above`` reaches (used as a parent: only
         what reaches children counts)."""
         object_type = self.types[type_name]
-        inherited = Grants(grants.above, grants.above, grants.allocated)
+        inherited = Grants(grants.user_id, grants.above, grants.above, grants.allocated)
         return select(object_type.id_column).where(self.covers(type_name, inherited))
 
     def _through(self, object_type: ObjectType, parent: Parent, grants: Grants) -> ColumnElement[bool]:
         if parent.type == SYSTEM:
-            return self._on(SYSTEM, grants.above)
+            return self._on(SYSTEM, grants.held(grants.above))
+        if parent.administrative_only:  # a pool's users see its VMs only once one is theirs
+            administrative = exists(
+                select(Role.id).where(Role.id == Permission.role_id, Role.administrative.is_(True))
+            )
+            above = administrative if grants.above is None else grants.above & administrative
+            grants = Grants(grants.user_id, grants.own, above, grants.allocated)
         parents = self.covered_ids(parent.type, grants)
         if parent.column is not None:
             column: InstrumentedAttribute[Any] = parent.column
@@ -171,8 +188,15 @@ class AccessModel:
         return through
 
     @staticmethod
-    def _ids_on(type_name: str, condition: ColumnElement[bool]) -> Select[Any]:
-        return select(Permission.object_id).where(Permission.object_type == type_name, condition)
+    def _ids_on(type_name: str, grants: Grants) -> CompoundSelect[Any]:
+        """The ids of the objects of a type the user holds a permission on (with ``grants.own``'s
+        roles). One SELECT per way of holding, so that each is an index's range (holder, type):
+        with their OR in one WHERE, SQLite read every permission of the type, whoever held it."""
+        roles = () if grants.own is None else (grants.own,)
+        return union_all(*(
+            select(Permission.object_id).where(holding, Permission.object_type == type_name, *roles)
+            for holding in holdings(grants.user_id)
+        ))  # fmt: skip
 
     @staticmethod
     def _on(type_name: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:

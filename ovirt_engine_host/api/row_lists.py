@@ -43,13 +43,9 @@ class RowList:
 def fetch(session: Session, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The rows of ``query`` as the DBAPI cursor hands them: no ``Row`` objects, no result
     processing (SQLite's booleans stay 0 and 1: the row's ``item`` maker converts them). The
-    statement goes through the engine's connection (its events see it, as any other)."""
-    connection = session.connection()
-    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    parameters: Any = compiled.params
-    if compiled.positional:
-        parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    result = connection.exec_driver_sql(str(compiled), parameters)
+    statement is executed as any other (its events see it, and its SQL comes from the engine's
+    compiled cache: a filtered list's condition, ~50 subqueries, takes ~6 ms to compile)."""
+    result = session.connection().execute(query)
     try:
         return list(result.cursor.fetchall())
     finally:

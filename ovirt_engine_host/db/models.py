@@ -481,14 +481,18 @@ class Permission(Base):
     every object below it (:mod:`ovirt_engine_host.access.tree`)."""
 
     __tablename__ = "permissions"
-    __table_args__ = (Index("ix_permissions_object", "object_type", "object_id"),)
+    # What a user or a group holds on a type of object, read from the index alone (the access
+    # tree asks it per holder: :func:`ovirt_engine_host.access.authentication.holdings`).
+    __table_args__ = (
+        Index("ix_permissions_object", "object_type", "object_id"),
+        Index("ix_permissions_user_object", "user_id", "object_type", "object_id", "role_id"),
+        Index("ix_permissions_group_object", "group_id", "object_type", "object_id", "role_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="RESTRICT"), index=True)
-    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None)
-    group_id: Mapped[str | None] = mapped_column(
-        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True, default=None
-    )
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), default=None)
+    group_id: Mapped[str | None] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), default=None)
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str] = mapped_column(String(255))
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

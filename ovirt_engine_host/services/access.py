@@ -10,7 +10,6 @@ them, checked before anything is written (a refused request writes nothing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,18 +36,6 @@ class ShownRole:
     permits: list[str]
 
 
-def find_row(session: Session, model: Any, name_column: Any, reference: Mapping[str, Any] | str | None) -> Any:
-    value = references.reference_value(reference)
-    if value is None:
-        return None
-    by, text = value
-    if by != "name":
-        found = session.get(model, text)
-        if found is not None or by == "id":
-            return found
-    return session.scalars(select(model).where(name_column == text).limit(1)).first()
-
-
 class AccessService:
     def __init__(self, session_factory: sessionmaker[Session], groups: ActionGroupRegistry) -> None:
         self._sessions = session_factory
@@ -68,7 +55,11 @@ class AccessService:
         return [self.shown(session, role) for role in session.scalars(query)]
 
     def role(self, session: Session, reference: Any, status: int = 404) -> Role:
-        found = find_row(session, Role, Role.name, reference)
+        """The role a path (404) or a body (400, naming the field) names, by id or name."""
+        if status == 400:
+            named: Role = references.resolve(session, "role", reference, "role")
+            return named
+        found = references.find(session, "role", reference)
         if found is None:
             raise Refused(status, f"role {reference} not found")
         return found  # type: ignore[no-any-return]
@@ -153,26 +144,23 @@ class AccessService:
             role = self.role(session, data["role"], status=400) if data.get("role") else None
             if role is None:
                 raise Refused(422, "role: give the role's id or name")
-            user = find_row(session, User, User.name, data.get("user"))
-            group = find_row(session, Group, Group.name, data.get("group"))
-            if (user is None) == (group is None):
-                if data.get("user") or data.get("group"):
-                    raise Refused(400, "user: no such user or group" if data.get("user") else "group: no such group")
-                raise Refused(422, "user: give the user (or the group) the role is given to")
+            named = {kind: data[kind] for kind in ("user", "group") if data.get(kind)}
+            if len(named) != 1:
+                raise Refused(422, "user: give the user, or the group, the role is given to (one of them)")
+            ((kind, reference),) = named.items()
+            holder = references.resolve(session, kind, reference, kind)
+            column = Permission.user_id if kind == "user" else Permission.group_id
             if role.administrative and not granter_is_administrator:
                 raise Refused(403, f"role: {role.name} is an administrative role: only an administrator gives it")
-            holder = Permission.user_id == user.id if user is not None else Permission.group_id == group.id
             if session.scalar(
                 select(Permission.id).where(
-                    Permission.role_id == role.id, holder,
+                    Permission.role_id == role.id, column == holder.id,
                     Permission.object_type == object_type, Permission.object_id == object_id,
                 )
             ):  # fmt: skip
                 raise Refused(409, f"the permission exists: {role.name} on that {object_type.replace('_', ' ')}")
-            permission = Permission(
-                role_id=role.id, user_id=getattr(user, "id", None), group_id=getattr(group, "id", None),
-                object_type=object_type, object_id=object_id,
-            )  # fmt: skip
+            permission = Permission(role_id=role.id, object_type=object_type, object_id=object_id,
+                                    **{f"{kind}_id": holder.id})  # fmt: skip
             session.add(permission)
             session.commit()
             return permission
@@ -196,7 +184,7 @@ class AccessService:
 
     @staticmethod
     def group(session: Session, reference: str) -> Group:
-        found = find_row(session, Group, Group.name, reference)
+        found = references.find(session, "group", reference)
         if found is None:
             raise Refused(404, f"group {reference} not found")
         return found  # type: ignore[no-any-return]
@@ -221,7 +209,7 @@ class AccessService:
     def add_member(self, reference: str, user_reference: Any) -> User:
         with self._sessions() as session:
             group = self.group(session, reference)
-            user = find_row(session, User, User.name, user_reference)
+            user = references.find(session, "user", user_reference)
             if user is None:
                 raise Refused(400, "user: no such user")
             if session.get(GroupMember, (group.id, user.id)) is not None:

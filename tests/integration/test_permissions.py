@@ -78,8 +78,22 @@ def test_disk_creators_see_and_touch_only_their_own(engine: Engine, stack: Stack
     assert vm.status_code == 201, vm.json
     for path in (f"/api/vms/{vm.json['id']}", "/api/vms/bobs-vm", f"/api/vms/{vm.json['id']}/snapshots"):
         assert engine.request("GET", path, auth=ALICE).status_code == 404, path
-    snapshot = engine.request("POST", f"/api/vms/{vm.json['id']}/snapshots", json={"description": "s"}, auth=ALICE)
-    assert snapshot.status_code == 404
+    filtered = {"Filter": "true"}
+    for method, path, body in (
+        ("POST", f"/api/vms/{vm.json['id']}/snapshots", {"description": "s"}),
+        ("POST", "/api/vms/bobs-vm/snapshots", {"description": "s"}),
+        ("POST", f"/api/vms/{vm.json['id']}/clone", {"vm": {"name": "alices-clone"}}),
+        ("POST", f"/api/vms/{vm.json['id']}/disks", {"id": alices.json["id"]}),
+        ("POST", f"/api/vms/{vm.json['id']}/start", {}),
+        ("DELETE", f"/api/vms/{vm.json['id']}", None),
+        ("DELETE", "/api/vms/bobs-vm", None),
+    ):
+        for headers in ({}, filtered):
+            answer = engine.request(method, path, json=body, auth=ALICE, headers=headers)
+            assert answer.status_code == 404, (method, path, headers, answer.json)
+    template = engine.request("POST", "/api/templates", json={"name": "t", "vm": {"name": "bobs-vm"}}, auth=ALICE)
+    assert template.status_code in {400, 403}, template.json  # his VM is no reference of hers
+    assert engine.request("GET", "/api/templates").json == []
     assert engine.request("GET", "/api/vms", auth=ALICE).json == []
     her_vm = engine.request("POST", "/api/vms", auth=ALICE, json=vm_body(engine, "alices-vm"))
     assert her_vm.status_code == 403  # no create_vm for her
@@ -94,7 +108,11 @@ def test_disk_creators_see_and_touch_only_their_own(engine: Engine, stack: Stack
     assert changed.status_code == 403
     assert "configure_openstack_volume_provider" in changed.json["message"]
     assert engine.request("GET", f"/api/openstackvolumeproviders/{provider_id}").json.get("description") != "x"
-    # jobs: only one's own
+    # jobs and events: only one's own
+    her_events = engine.request("GET", "/api/events", auth=ALICE).json
+    assert her_events
+    assert {e.get("user", {}).get("user_name") for e in her_events} == {ALICE[0]}
+    assert not [e for e in her_events if "b1" in e["description"] or "bobs" in e["description"]]
     her_jobs = engine.request("GET", "/api/jobs", auth=ALICE).json
     assert her_jobs
     assert all("a1" in job["description"] for job in her_jobs)

@@ -166,6 +166,8 @@ def test_a_user_allocates_a_prestarted_vm_of_an_automatic_pool(engine: Engine, t
     assert added.status_code == 201, added.json
     assert added.json["type"] == "automatic"
     pool_id = added.json["id"]
+    user_role = {"role": {"name": "UserRole"}, "user": {"name": OPERATOR[0]}}
+    assert engine.request("POST", f"/api/vmpools/{pool_id}/permissions", json=user_role).status_code == 201
     wait_for_disks_ok(engine, pool_disks(engine, pool_vms(engine, pool_id)))
     wait_until(
         lambda: [v["status"]["state"] for v in pool_vms(engine, pool_id)].count("up") == 1,

@@ -15,9 +15,9 @@ from sqlalchemy import event, func, select
 
 from ovirt_engine_host import default_permissions
 from ovirt_engine_host.access.grants import add_user
-from ovirt_engine_host.access.roles import ENGINE_ACTION_GROUPS, READ
+from ovirt_engine_host.access.roles import ENGINE_ACTION_GROUPS, READ, SUPER_USER, SYSTEM
 from ovirt_engine_host.contract import AccessFacts, AccessTarget
-from ovirt_engine_host.db.models import DataCenter, Permission, StorageDomain
+from ovirt_engine_host.db.models import DataCenter, Disk, Group, GroupMember, Permission, StorageDomain
 from ovirt_engine_host.security import hash_password
 from ovirt_engine_host.state import engine_state
 from tests.engine import Engine, build_engine
@@ -150,6 +150,22 @@ def test_filter_header_cuts_an_administrators_lists(tmp_path: Path) -> None:
     assert len(engine.request("GET", "/api/datacenters", auth=root2, headers={"Filter": "true"}).get_json()) == 1
 
 
+def test_a_groups_administrative_role_makes_only_its_members_administrators(tmp_path: Path) -> None:
+    engine = with_member(build_engine(tmp_path, ""))
+    with engine_state(engine.app).session_factory() as session:
+        insider = add_user(session, "insider", hash_password("insider-password"), administrator=False)
+        admins = Group(name="admins")
+        session.add(admins)
+        session.flush()
+        session.add(GroupMember(group_id=admins.id, user_id=insider.id))
+        session.add(Permission(role_id=SUPER_USER.id, group_id=admins.id, object_type=SYSTEM, object_id=SYSTEM))
+        session.commit()
+    engine.request("POST", "/api/datacenters", json={"name": "dc2"})
+    assert len(engine.request("GET", "/api/datacenters", auth=("insider", "insider-password")).get_json()) == 2
+    assert engine.request("GET", "/api/datacenters", auth=MEMBER).get_json() == []  # in no group: filtered
+    assert engine.request("GET", "/api/permissions", auth=MEMBER).status_code == 403  # administrators only
+
+
 def test_the_last_superuser_permission_stays(tmp_path: Path) -> None:
     engine = build_engine(tmp_path, "")
     (only,) = engine.request("GET", "/api/permissions").get_json()
@@ -184,3 +200,27 @@ def test_one_statement_decides_a_request(tmp_path: Path) -> None:
     # the view's own read of the object's permissions
     assert len(deciding) <= 3, deciding
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
+
+
+def test_a_filtered_list_reads_only_the_permissions_its_user_holds(tmp_path: Path) -> None:
+    """SQLite's plan of a DiskCreator's disk list: the permissions are read through their
+    holder's index (his, his groups'), one type of object at a time; by type alone only in the
+    EXISTS on the system's few, never through their role (every permission of a revealing role)."""
+    state = engine_state(build_engine(tmp_path, "").app)
+    with state.session_factory() as session:
+        member = add_user(session, MEMBER[0], hash_password(MEMBER[1]), administrator=False)
+        session.commit()
+    condition = state.access.sees("disk", member.id)
+    statement = select(Disk.id).where(condition).compile(state.database, compile_kwargs={"literal_binds": True})
+    with state.database.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+    details = {row[0]: row[3] for row in plan}
+    reads = [(details.get(row[1], ""), row[3]) for row in plan if "permissions" in row[3]]
+    assert all("ix_permissions_role_id" not in read and not read.startswith("SCAN") for _, read in reads), reads
+    by_holder = [
+        read for _, read in reads if "ix_permissions_user_object" in read or "ix_permissions_group_object" in read
+    ]
+    by_type = [(parent, read) for parent, read in reads if "(object_type=?)" in read]
+    assert by_holder, reads
+    assert len(by_holder) + len(by_type) == len(reads), reads
+    assert all(parent.startswith("SCALAR SUBQUERY") for parent, _ in by_type), by_type

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy import Column, MetaData, String, Table, text
 
 from ovirt_engine_host.cli import main
-from ovirt_engine_host.database import make_engine, schema_differences, upgrade
+from ovirt_engine_host.database import alembic_config, make_engine, schema_differences, upgrade
 from ovirt_engine_host.db.models import Base
 
 
@@ -33,3 +34,21 @@ def test_db_check_sees_a_model_without_its_migration(tmp_path: Path) -> None:
     assert len(differences) == 1
     assert "add_table" in differences[0]
     assert "cinder_unmigrated" in differences[0]
+
+
+def test_administrators_become_superusers_on_the_system(tmp_path: Path) -> None:
+    """e0013 turns the administrator flag into a SuperUser permission on the system (on SQLite
+    the flag's batch drop must not cascade to the new permissions)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'engine.db'}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "e0012")
+    with engine.begin() as connection:
+        for name, flag in (("admin", True), ("member", False)):
+            insert = "INSERT INTO users (id, name, password_hash, administrator, created) VALUES (:n, :n, 'x', :f, :c)"
+            connection.execute(text(insert), {"n": name, "f": flag, "c": "2026-12-01 00:00:00"})
+    upgrade(engine)
+    with engine.connect() as connection:
+        held = connection.execute(text("SELECT user_id, role_id, object_type, object_id FROM permissions")).all()
+    assert held == [("admin", "00000000-0000-0000-0000-000000000001", "system", "system")]

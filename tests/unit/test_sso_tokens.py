@@ -79,11 +79,14 @@ def test_the_sdk_form_gets_a_bearer_token_that_opens_the_api(sqlite_engine: Engi
     assert [e.description for e in events(sqlite_engine, 30)] == ["User admin logged in"]
 
 
-def test_old_sdks_ask_with_a_get_and_a_query(sqlite_engine: Engine) -> None:
+def test_a_password_or_a_token_in_a_url_is_refused(sqlite_engine: Engine) -> None:
+    """Access logs and proxies keep URLs: a secret travels in the form body only."""
     query = {"grant_type": "password", "scope": "ovirt-app-api", "username": "admin", "password": ADMIN[1]}
-    answer = sqlite_engine.client.get(TOKEN_PATH, query_string=query, headers=JSON)
-    assert answer.status_code == 200
-    assert api_with(sqlite_engine, answer.get_json()["access_token"]).status_code == 200
+    assert sqlite_engine.client.get(TOKEN_PATH, query_string=query, headers=JSON).status_code == 405
+    in_query = sqlite_engine.client.post(TOKEN_PATH, query_string=query, headers=JSON)
+    assert in_query.get_json()["error"] == "invalid_request"
+    with engine_state(sqlite_engine.app).session_factory() as session:
+        assert session.scalars(select(AccessToken)).all() == []
 
 
 def test_http_basic_still_works(sqlite_engine: Engine) -> None:
@@ -164,7 +167,7 @@ def test_logout_revokes_the_token_and_is_idempotent(sqlite_engine: Engine) -> No
     assert api_with(sqlite_engine, token).status_code == 401
     again = sqlite_engine.client.post(LOGOUT_PATH, data={"token": token, "scope": "ovirt-app-api"}, headers=JSON)
     assert again.get_json() == {}
-    unknown = sqlite_engine.client.get(LOGOUT_PATH, query_string={"token": "never-issued"}, headers=JSON)
+    unknown = sqlite_engine.client.post(LOGOUT_PATH, data={"token": "never-issued"}, headers=JSON)
     assert unknown.get_json() == {}
     assert [e.description for e in events(sqlite_engine, 31)] == ["User admin logged out"]
     with engine_state(sqlite_engine.app).session_factory() as session:

@@ -1,6 +1,7 @@
 """``/api/openstackvolumeproviders/{id}/volumetypes``: the provider's Cinder volume types, read
-live from Cinder, and managed there by administrators (add, update, remove: writes declare
-admin-level actions, so the default permissions refuse other users with a 403)."""
+live from Cinder by every user (whoever may add a disk picks its type among them), and managed
+there by those holding ``configure_openstack_volume_provider`` on the provider (add, update,
+remove; anyone else is refused with a 403)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
 
     @blp.route("/<string:provider_id>/volumetypes")
     class VolumeTypeViews(MethodView):
-        @blp.action("read", "openstack_volume_provider", by="provider_id")
+        @blp.action("read", "openstack_volume_type")
         @blp.response(200, VolumeTypeSchema(many=True))
         def get(self, provider_id: str) -> Any:
             """List the provider's Cinder volume types (live)"""
@@ -57,7 +58,7 @@ def create_blueprint(services: PluginServices, providers: ProviderService) -> An
 
     @blp.route("/<string:provider_id>/volumetypes/<string:volume_type_id>")
     class VolumeTypeByIdViews(MethodView):
-        @blp.action("read", "openstack_volume_provider", by="provider_id")
+        @blp.action("read", "openstack_volume_type")
         @blp.response(200, VolumeTypeSchema)
         def get(self, provider_id: str, volume_type_id: str) -> Any:
             """Get one of the provider's Cinder volume types"""

@@ -16,9 +16,10 @@ from sqlalchemy import Select, select
 from ovirt_engine_host import listing
 from ovirt_engine_host.access.roles import SYSTEM
 from ovirt_engine_host.access.tree import AccessModel
-from ovirt_engine_host.api.permissions.schemas import PermissionSchema
-from ovirt_engine_host.authorization import authorized_object_id, current_user
+from ovirt_engine_host.api.permissions.schemas import OBJECT_TYPES, PermissionSchema
+from ovirt_engine_host.authorization import BODY, authorize, authorized_object_id, current_user, require_permitted
 from ovirt_engine_host.db.models import Permission
+from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.access import AccessService
 from ovirt_engine_host.state import db_session, engine_state
@@ -94,8 +95,21 @@ def add_routes(blp: Blueprint, object_type: str, path: str, what: str) -> None:
     blp.route(f"{path}/<string:permission_id>", endpoint=f"{object_type}_permission")(PermissionByIdViews)
 
 
+def object_named(data: dict[str, Any]) -> tuple[str, Any]:
+    """(object type, reference) of the object a holder's permission body names; none: the system."""
+    known = engine_state().access.types
+    named = {OBJECT_TYPES.get(key, key): value for key, value in data.items() if key not in {"role", "user", "group"}}
+    unknown = sorted(set(named) - set(known))
+    if unknown:
+        raise Refused(422, f"{unknown[0]}: not an object permissions are given on")
+    if len(named) > 1:
+        raise Refused(422, f"{sorted(named)[1]}: a permission is given on one object")
+    return next(iter(named.items()), (SYSTEM, SYSTEM))
+
+
 def add_holder_routes(blp: Blueprint, holder: str, column: Any) -> None:
-    """``/api/{users|groups}/{id}/permissions``: what a user or a group holds."""
+    """``/api/{users|groups}/{id}/permissions``: what a user or a group holds, and a role given
+    to him on the object the body names (``manipulate_permissions`` on it)."""
 
     class HeldViews(MethodView):
         @blp.action("read", holder, by="holder_id")
@@ -104,7 +118,27 @@ def add_holder_routes(blp: Blueprint, holder: str, column: Any) -> None:
             found = authorized_object_id() or holder_id
             return shown(listed(select(Permission).where(column == found)), "/api/permissions")
 
+        @blp.action("manipulate_permissions", "system", by=BODY)
+        @blp.arguments(PermissionSchema)
+        @blp.response(201, PermissionSchema)
+        @blp.alt_response(409, description="The permission exists")
+        def post(self, data: dict[str, Any], holder_id: str) -> Any:
+            kind, reference = object_named(data)
+            with db_session() as session:
+                found = authorize(session, "read", holder, holder_id)
+                if found is None:
+                    raise Refused(404, f"{holder} {holder_id} not found")
+                if kind == SYSTEM:
+                    authorize(session, "manipulate_permissions", SYSTEM, SYSTEM)
+                    object_id = SYSTEM
+                else:
+                    object_id = require_permitted(session, kind, reference, "manipulate_permissions")
+            body = {"role": data["role"], holder: {"id": found}}
+            permission = service().add_permission(kind, object_id, body, current_user().administrator)
+            return shown([permission], "/api/permissions")[0]
+
     HeldViews.get.__doc__ = f"List the permissions a {holder} holds"
+    HeldViews.post.__doc__ = f"Give a role to a {holder} on the object the body names (none: the system)"
     blp.route(f"/api/{holder}s/<string:holder_id>/permissions", endpoint=f"{holder}_held_permissions")(HeldViews)
 
 

@@ -11,11 +11,20 @@ from ovirt_engine_host.api.common import Reference
 
 XML_NAMES = {"vm_pool": "vmpool"}
 """Where oVirt's element for an object type differs from the type's name."""
+OBJECT_TYPES = {element: kind for kind, element in XML_NAMES.items()}
+"""An element of a permission's body → the object type it names."""
 
 
 class PermissionSchema(ma.Schema):
+    """A permission. Given through a user or a group (``/api/users/{id}/permissions``), the body
+    names the object too (``<data_center id/>``, ``<disk id/>``…, none: the system): those
+    elements are kept as they come and checked against the application's object types."""
+
     xml_element = "permission"
     xml_collection = "permissions"
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     id = ma.fields.String(dump_only=True)
     href = ma.fields.Method("make_href", dump_only=True)

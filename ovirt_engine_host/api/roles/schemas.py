@@ -22,8 +22,9 @@ class PermitSchema(ma.Schema):
 
     @ma.pre_load
     def by_name(self, data: Any, **_: Any) -> Any:
-        if isinstance(data, dict) and not data.get("id") and data.get("name"):
-            return {**data, "id": data["name"]}
+        if isinstance(data, dict) and "name" in data:  # an action group's id is its name
+            named = {key: value for key, value in data.items() if key != "name"}
+            return {**named, "id": named.get("id") or data["name"]}
         return data
 
     @ma.post_load

@@ -3,9 +3,9 @@
 - ``POST /ovirt-engine/sso/oauth/token`` (form: ``grant_type=password``, ``username`` as
   ``admin`` or ``admin@internal``, ``password``, ``scope=ovirt-app-api``) answers
   ``{access_token, token_type: "bearer", exp, scope}``, ``exp`` in epoch seconds written as a
-  string, as oVirt does. Old SDKs send the same fields as a GET's query: accepted too (the
-  password is then in the URL, and in whatever logs URLs).
-- ``POST /ovirt-engine/services/sso-logout`` (form or query: ``token``) revokes the token and
+  string, as oVirt does. Only a form body: a password or a token never travels in a URL, where
+  access logs and proxies keep it (a GET, as some old SDKs sent, answers 405).
+- ``POST /ovirt-engine/services/sso-logout`` (form: ``token``) revokes the token and
   answers ``{}``, also for an unknown or revoked one.
 
 The SDK reads only the JSON, never the status: a refusal is OAuth's
@@ -45,10 +45,10 @@ def install(app: Flask, session_factory: sessionmaker[Session], config: EngineCo
     return logins
 
 
-@blp.route("/ovirt-engine/sso/oauth/token", methods=["GET", "POST"])
+@blp.route("/ovirt-engine/sso/oauth/token", methods=["POST"])
 def token() -> Response:
     """Log in: an SSO token for a user name and password."""
-    asked = load(TokenRequestSchema(), request.values)
+    asked = load(TokenRequestSchema(), request.form)
     if asked["grant_type"] != "password":
         raise LoginRefused(400, "the engine grants tokens for passwords only (grant_type=password)",
                            "unsupported_grant_type")  # fmt: skip
@@ -58,10 +58,10 @@ def token() -> Response:
     return json_answer(answer, 200)
 
 
-@blp.route("/ovirt-engine/services/sso-logout", methods=["GET", "POST"])
+@blp.route("/ovirt-engine/services/sso-logout", methods=["POST"])
 def logout() -> Response:
     """Log out: revoke an SSO token."""
-    logins_of().log_out(load(LogoutRequestSchema(), request.values)["token"])
+    logins_of().log_out(load(LogoutRequestSchema(), request.form)["token"])
     return json_answer({}, 200)
 
 

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
-from ovirt_engine_host import listing
+from ovirt_engine_host import listing, references
 from ovirt_engine_host.api.actions import (
     ActionSchema,
     cluster_reference,
@@ -89,7 +89,8 @@ def may_create_vm(data_center: Any, template: Any) -> None:
     """``create_vm`` on the data center the VM goes into, and on the template it is made from."""
     with db_session() as session:
         if template:
-            found = require_permitted(session, "template", template, "create_vm", "template")
+            template_id = require_permitted(session, "template", template, "create_vm")
+            found = references.resolve(session, "template", {"id": template_id}, "template")
             data_center = data_center or {"id": found.data_center_id}
         if data_center:
             require_permitted(session, "data_center", data_center, "create_vm", "cluster.data_center")

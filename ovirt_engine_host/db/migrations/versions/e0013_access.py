@@ -46,6 +46,13 @@ PREDEFINED = [
 
 def upgrade() -> None:
     now = datetime.now(UTC)
+    # The administrators are read, and the flag dropped, before any table refers to users: on
+    # SQLite the batch drop copies the table and drops the old one, and the drop would cascade to
+    # the rows of a table whose foreign key says ON DELETE CASCADE (the new permissions).
+    users = sa.table("users", sa.column("id", sa.String), sa.column("administrator", sa.Boolean))
+    administrators = list(op.get_bind().execute(sa.select(users.c.id).where(users.c.administrator.is_(True))).scalars())
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("administrator")
     roles = op.create_table(
         "roles",
         sa.Column("id", sa.String(36), nullable=False),
@@ -112,8 +119,6 @@ def upgrade() -> None:
     op.create_index("ix_permissions_user_id", "permissions", ["user_id"])
     op.create_index("ix_permissions_group_id", "permissions", ["group_id"])
     op.create_index("ix_permissions_object", "permissions", ["object_type", "object_id"])
-    users = sa.table("users", sa.column("id", sa.String), sa.column("administrator", sa.Boolean))
-    administrators = op.get_bind().execute(sa.select(users.c.id).where(users.c.administrator.is_(True))).scalars()
     op.bulk_insert(
         permissions,
         [
@@ -122,8 +127,6 @@ def upgrade() -> None:
             for user_id in administrators
         ],
     )  # fmt: skip
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("administrator")
     op.create_table(
         "access_tokens",
         sa.Column("id", sa.String(36), nullable=False),
