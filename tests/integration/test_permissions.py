@@ -79,7 +79,7 @@ def test_disk_creators_see_and_touch_only_their_own(engine: Engine, stack: Stack
     for path in (f"/api/vms/{vm.json['id']}", "/api/vms/bobs-vm", f"/api/vms/{vm.json['id']}/snapshots"):
         assert engine.request("GET", path, auth=ALICE).status_code == 404, path
     filtered = {"Filter": "true"}
-    for method, path, body in (
+    hers: tuple[tuple[str, str, Any], ...] = (
         ("POST", f"/api/vms/{vm.json['id']}/snapshots", {"description": "s"}),
         ("POST", "/api/vms/bobs-vm/snapshots", {"description": "s"}),
         ("POST", f"/api/vms/{vm.json['id']}/clone", {"vm": {"name": "alices-clone"}}),
@@ -87,7 +87,8 @@ def test_disk_creators_see_and_touch_only_their_own(engine: Engine, stack: Stack
         ("POST", f"/api/vms/{vm.json['id']}/start", {}),
         ("DELETE", f"/api/vms/{vm.json['id']}", None),
         ("DELETE", "/api/vms/bobs-vm", None),
-    ):
+    )
+    for method, path, body in hers:
         for headers in ({}, filtered):
             answer = engine.request(method, path, json=body, auth=ALICE, headers=headers)
             assert answer.status_code == 404, (method, path, headers, answer.json)
