@@ -1,4 +1,4 @@
-"""No event holds a secret: after every test that had an engine on the stack, every column of
+"""No event, log or tool output holds a secret: after every test that had an engine on the stack, every column of
 every event is searched for the secrets that test could have sent (the stack's passwords, its
 cephx key, the engine administrator's password). Every provider and key operation of the whole
 suite goes through an engine of the ``engine`` fixture, so this covers them all."""
@@ -22,6 +22,12 @@ def stack_secrets(stack: Stack) -> tuple[str, ...]:
     found = [path.read_text().strip() for path in folder.iterdir() if path.is_file()] if folder.is_dir() else []
     found += [stack.env.get("OS_PASSWORD", ""), cephx_key(stack), ADMIN[1]]
     return tuple(sorted({secret for secret in found if len(secret) >= 8}))
+
+
+def texts_holding_secrets(stack: Stack, texts: dict[str, str]) -> list[str]:
+    """The names of the texts (a tool's output, a log) that contain one of the stack's secrets."""
+    secrets = stack_secrets(stack)
+    return sorted(name for name, text in texts.items() if any(secret in text for secret in secrets))
 
 
 def events_holding_secrets(engine: Engine, stack: Stack) -> list[str]:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ovirt_cinder_plugin.cinder.connection import connect
+from tests.secrets_check import texts_holding_secrets
 from tests.stack import REPO_ROOT, Stack, run_stack_command
 from tests.waiting import wait_for_status, wait_until_gone
 
@@ -79,3 +80,8 @@ def test_down_stops_everything_it_started_and_up_starts_again(stack: Stack) -> N
     assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
     assert "state was made for another stack" in again.stdout + again.stderr
     assert "VM removed, and its disk with it" in again.stdout
+    # the main job and the engine it serves never print or log a password, a key or a token
+    logs = Path(stack.env["OVIRT_STACK_DIR"]) / "log"
+    texts = {"first main job": first.stdout + first.stderr, "second main job": again.stdout + again.stderr}
+    texts |= {str(path): path.read_text(errors="replace") for path in [logs / "engine.log"] if path.exists()}
+    assert texts_holding_secrets(stack, texts) == []
