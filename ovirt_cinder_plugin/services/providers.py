@@ -61,13 +61,19 @@ class ProviderRefused(Exception):
         return self.message
 
 
-def refusal_for(error: CinderError, requires_authentication: bool) -> ProviderRefused:
+def refusal_for(
+    error: CinderError, requires_authentication: bool, brought: frozenset[str] = frozenset()
+) -> ProviderRefused:
     """How an add or an update answers when the provider's settings do not work: 400 naming the
-    field to change, or 502 when Keystone failed or Cinder answered with a server error (a retry
-    may succeed). Whatever answers at the URL, or nothing at all, is the URL's fault."""
+    field to change, or 502 when Keystone failed on its own or Cinder answered with a server
+    error (a retry may succeed). Whatever answers at the URL, or nothing at all, is the URL's
+    fault; an unreachable Keystone is the request's when the request brought its URL
+    (``brought``: the fields the request sets), Keystone's own failure otherwise."""
     if isinstance(error, AuthenticationFailed):
         return ProviderRefused(400, f"authentication_url: {error}")
     if isinstance(error, ServiceUnreachable) and error.fields.get("service") == "Keystone":
+        if "authentication_url" in brought:
+            return ProviderRefused(400, f"authentication_url: {error}")
         return ProviderRefused(502, str(error))
     if isinstance(error, CinderServerError):
         return ProviderRefused(502, str(error))
@@ -122,15 +128,15 @@ class ProviderService:
             project_domain_name=properties.get("project_domain_name", "Default"),
         )
 
-    def check(self, provider: Provider) -> CinderConnection:
+    def check(self, provider: Provider, brought: frozenset[str] = frozenset()) -> CinderConnection:
         """Prove that the provider's settings work, as an add or an update must before writing:
         Keystone accepts the credentials, version discovery finds Cinder v3 from the provider's
         URL (as given, not the stored endpoint), and an authenticated request succeeds. Raises
-        ProviderRefused (see :func:`refusal_for`)."""
+        ProviderRefused (see :func:`refusal_for`; ``brought``: the fields the request sets)."""
         try:
             return self.connect(self.credentials(provider, url=provider.url))
         except CinderError as error:
-            raise refusal_for(error, provider.requires_authentication) from error
+            raise refusal_for(error, provider.requires_authentication, brought) from error
 
     def cached_connection(self, provider: Provider) -> CinderConnection:
         """The provider's open connection (raises the boundary's CinderError when it cannot
@@ -198,7 +204,7 @@ class ProviderService:
                 raise ProviderRefused(409, f"name: an OpenStack volume provider named {data['name']!r} exists")
             provider = Provider(id=new_id(), data_center_id=data_center.id)
             self._apply(provider, data)
-            provider.endpoint = self.check(provider).endpoint
+            provider.endpoint = self.check(provider, frozenset(data)).endpoint
             # the engine writes its domain, in this transaction: both commit or neither does
             self.services.storage_domains.create(
                 session,
@@ -231,7 +237,7 @@ class ProviderService:
             with session.no_autoflush:
                 self._apply(provider, data)
                 if CONNECTION_FIELDS & set(data):
-                    provider.endpoint = self.check(provider).endpoint
+                    provider.endpoint = self.check(provider, frozenset(data)).endpoint
             if "name" in data:
                 domain = self.services.storage_domains.by_backend_ref(session, STORAGE_DOMAIN_TYPE, provider.id)
                 if domain is not None:

@@ -88,6 +88,13 @@ def test_provider_lifecycle_in_json_and_xml(stack: Stack, engine: Engine) -> Non
     updated = engine.request("PUT", provider_path, json={"description": "changed"})
     assert updated.status_code == 200, updated.json
     assert updated.json["description"] == "changed"
+    # an unreachable Keystone URL the update brings is the request's fault: 400, nothing changes
+    elsewhere = {"authentication_url": "http://127.0.0.1:9/v3", "description": "x"}
+    moved = engine.request("PUT", provider_path, json=elsewhere)
+    assert moved.status_code == 400, moved.json
+    assert moved.json["message"].startswith("authentication_url: cannot reach Keystone at http://127.0.0.1:9/v3")
+    kept = engine.request("GET", provider_path).json
+    assert (kept["authentication_url"], kept["description"]) == (stack.keystone_url, "changed")
 
     types = engine.request("GET", f"{provider_path}/volumetypes")
     assert types.status_code == 200, types.json
@@ -135,7 +142,9 @@ def test_bad_input_is_refused_naming_the_field_and_leaves_no_row(stack: Stack, e
     seed = engine.request(
         "POST", "/api/openstackvolumeproviders", data=SEED_PROVIDER_XML, content_type="application/xml", headers=XML
     )
-    assert seed.status_code == 502, seed.data  # parsed and validated; keystone.example.com is not reachable from here
+    # parsed and validated; keystone.example.com is not reachable from here: the request's URL
+    assert seed.status_code == 400, seed.data
+    assert b"authentication_url: cannot reach Keystone at" in seed.data
     assert b"keystone.example.com" in seed.data
     assert_valid_xml(seed.data)
 

@@ -165,6 +165,12 @@ def test_without_authentication_a_url_is_required(sqlite_engine: Engine) -> None
     [
         (errors.AuthenticationFailed(auth_url="http://k/v3", username="u"), True, 400, "authentication_url"),
         (errors.ServiceUnreachable(service="Keystone", url="http://k/v3", cause="refused"), True, 502, None),
+        (
+            errors.ServiceUnreachable(service="Keystone", url="http://k/v3", cause="refused"),
+            "brought",
+            400,
+            "authentication_url",
+        ),
         (errors.ServiceUnreachable(service="Cinder", url="http://c:9", cause="refused"), True, 400, "url"),
         (errors.NoCinderApi(url="http://k:5000", found="Keystone's version document"), True, 400, "url"),
         (errors.UnsupportedApi(url="http://c/v3", cause="too old"), True, 400, "url"),
@@ -175,9 +181,10 @@ def test_without_authentication_a_url_is_required(sqlite_engine: Engine) -> None
     ],
 )
 def test_refusals_name_the_field_to_change(
-    error: errors.CinderError, requires_authentication: bool, status: int, field: str | None
+    error: errors.CinderError, requires_authentication: bool | str, status: int, field: str | None
 ) -> None:
-    refused = refusal_for(error, requires_authentication)
+    brought = frozenset({"authentication_url"}) if requires_authentication == "brought" else frozenset()
+    refused = refusal_for(error, bool(requires_authentication), brought)
     assert refused.status == status
     assert str(error) in refused.message
     if field is not None:
