@@ -4,6 +4,7 @@ dump, and what the OpenAPI document shows."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import marshmallow as ma
 
@@ -14,6 +15,27 @@ from ovirt_engine_host.api.actions import (
 from ovirt_engine_host.api.common import ResourceSchema, name_field
 from ovirt_engine_host.db.models import Host
 from ovirt_engine_host.openapi import OPENAPI_SCHEMA
+
+LIBVIRT_DRIVERS = frozenset(
+    {"qemu", "test", "xen", "libxl", "lxc", "vbox", "bhyve", "ch", "vz", "esx", "vpx", "hyperv", "openvz"}
+)
+LIBVIRT_TRANSPORTS = frozenset({"unix", "ssh", "tcp", "tls", "ext", "libssh", "libssh2"})
+
+
+def libvirt_uri(value: str) -> None:
+    """libvirt's connection URI, ``driver[+transport]://[user@][host][:port]/path[?params]``:
+    refused before the host is stored (an activation would fail on it much later)."""
+    parts = urlsplit(value)
+    driver, _, transport = parts.scheme.partition("+")
+    problem = (
+        "no driver" if not parts.scheme or "://" not in value
+        else f"unknown driver {driver!r}" if driver not in LIBVIRT_DRIVERS
+        else f"unknown transport {transport!r}" if transport and transport not in LIBVIRT_TRANSPORTS
+        else "no path (qemu:///system, test:///default)" if len(parts.path) < 2
+        else None
+    )  # fmt: skip
+    if problem is not None:
+        raise ma.ValidationError(f"a libvirt URI, driver[+transport]://[host]/path, e.g. qemu:///system: {problem}")
 
 
 class HostSchema(ResourceSchema):
@@ -27,10 +49,7 @@ class HostSchema(ResourceSchema):
     cluster = ma.fields.Method(
         "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
     )
-    protocol = ma.fields.String(
-        attribute="libvirt_uri",
-        validate=ma.validate.Regexp(r"^[a-z][a-z0-9+]*://", error="a libvirt URI, e.g. qemu:///system"),
-    )
+    protocol = ma.fields.String(attribute="libvirt_uri", validate=libvirt_uri)
 
     def cluster_dump(self, host: Host) -> dict[str, Any]:
         return cluster_of(host.data_center_id)
