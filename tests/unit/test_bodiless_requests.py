@@ -22,6 +22,7 @@ def test_a_bodiless_delete_with_a_content_type_is_a_delete(tmp_path: Path, conte
 
 def test_an_empty_xml_body_names_the_missing_field(tmp_path: Path) -> None:
     engine = build_engine(tmp_path, "")
-    answer = engine.request("POST", "/api/datacenters", data=b"", headers={"Content-Type": "application/xml"})
+    xml_in = {"Content-Type": "application/xml", "Accept": "application/json"}
+    answer = engine.request("POST", "/api/datacenters", data=b"", headers=xml_in)
     assert answer.status_code == 422
     assert answer.get_json()["message"].startswith("name: ")
