@@ -21,6 +21,7 @@ from tests.ceph import image_parent, open_pool
 from tests.disks import (
     GiB,
     add_provider,
+    cinder_volumes,
     counting_cinder_requests,
     disk_body,
     storage_domain_of,
@@ -454,6 +455,7 @@ def test_while_a_snapshot_is_taken_the_vm_refuses_every_other_operation_and_one_
             "a preview": ("POST", f"{vm_path}/preview_snapshot", {"snapshot": {"id": taken.json["id"]}}),
             "a start": ("POST", f"{vm_path}/start", {}),
             "an attachment": ("POST", f"{vm_path}/disks", {"id": spare["id"]}),
+            "a new disk": ("POST", f"{vm_path}/disks", disk_body(domain_id, GiB, stack.volume_type_fake, alias="new")),
             "a detachment": ("DELETE", f"{vm_path}/disks/{first}", None),
             "a deactivation": ("POST", f"{vm_path}/disks/{first}/deactivate", {}),
             "an extend": ("PUT", f"/api/disks/{first}", {"provisioned_size": 2 * GiB}),
@@ -475,6 +477,9 @@ def test_while_a_snapshot_is_taken_the_vm_refuses_every_other_operation_and_one_
         assert [s["description"] for s in engine.request("GET", f"{vm_path}/snapshots").json] == ["Active VM", "held"]
         assert engine.request("GET", "/api/templates").json == []
         assert [v["name"] for v in engine.request("GET", "/api/vms").json] == ["snap-vm"]
+        every_disk = {d["id"] for d in engine.request("GET", "/api/disks").json}
+        assert every_disk == {d["id"] for d in disks} | {spare["id"]}  # no new disk, in the engine...
+        assert set(cinder_volumes(cinder, domain_id)) == every_disk  # ...nor in Cinder
         made = cinder.volume_snapshots.list(search_opts={"metadata": {DOMAIN_KEY: domain_id}})
         assert sorted(s.volume_id for s in made) == sorted(d["id"] for d in disks)
         # one poll cycle answers for both disks' snapshots with one snapshot list, no volume list

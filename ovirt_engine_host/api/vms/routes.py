@@ -169,7 +169,8 @@ class VmDiskViews(MethodView):
         data.pop("href", None)
         disk_id = data.pop("id", None)
         with db_session() as session:
-            VmService.get(session, vm_id)  # an unknown VM gets no new disk
+            # checked before a new disk is made: an unknown or image_locked VM gets none
+            VmService.refuse_image_locked(VmService.get(session, vm_id))
             if disk_id is not None:
                 require_permitted(session, "disk", {"id": disk_id}, "attach_disk")
         if disk_id is None:
