@@ -11,9 +11,8 @@ from ovirt_engine_host.api.actions import (
     ClusterSchema,
     cluster_of,
 )
-from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.api.common import OPENAPI_SCHEMA, ResourceSchema, name_field
 from ovirt_engine_host.db.models import Host
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 
 
 class HostSchema(ResourceSchema):
