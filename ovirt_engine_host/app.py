@@ -90,7 +90,7 @@ def create_app(config: EngineConfig | None = None, extra_plugins: tuple[object, 
     database = make_engine(config.effective_database_url)
     session_factory = make_session_factory(database)
     creators.install(session_factory)
-    services = EngineServices.build(session_factory, SecretBox.from_key_file(config.secret_key_path))
+    services = EngineServices.build(session_factory, SecretBox.from_key_file(config.secret_key_path), rest.Blueprint)
     hooks = EngineHooks(build_plugin_manager(config.disabled_plugins, extra_plugins), services)
     registry = Registry()  # the kinds of commands and jobs this application runs
     disk_commands.register(registry)

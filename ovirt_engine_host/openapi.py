@@ -5,8 +5,9 @@ flask-smorest and apispec document the plain fields; this module adds, in one pl
 
 - HTTP Basic, which every operation requires (``rest.require_authentication``);
 - fields whose value a schema loads in a method (``ma.fields.Method(..., deserialize=...)``):
-  a field's ``metadata={OPENAPI_SCHEMA: SomeSchema}`` documents it as that schema (plugins,
-  which do not import the engine, spell the key ``"openapi_schema"``);
+  a field's ``metadata={OPENAPI_SCHEMA: SomeSchema}`` documents it as that schema (the key is
+  :data:`ovirt_engine_host.api.common.OPENAPI_SCHEMA`; plugins, which do not import the engine,
+  spell it ``"openapi_schema"``);
 - ``required_any`` on a schema (a tuple of field-name groups: at least one of each group must be
   given) as ``anyOf`` of ``required``;
 - oVirt's XML: a schema that names its element (``xml_element``, ``rest.BodyParser`` reads XML
@@ -15,36 +16,26 @@ flask-smorest and apispec document the plain fields; this module adds, in one pl
   says of its properties: attributes (``id``, ``href``, a CPU topology's ``sockets``…) and
   properties it has no element for ("JSON only").
 
-``python -m ovirt_engine_host.openapi [PATH]`` writes the document of a throw-away app (default
-``docs/openapi.json``); ``tests/unit/test_openapi_snapshot.py`` fails when the committed file
-differs, so that a change to the API is always a deliberate one.
+``create_app`` installs these (:func:`spec_options`, :class:`OvirtOpenApiPlugin`, :func:`install`);
+:mod:`ovirt_engine_host.openapi_document` writes the document of a throw-away app.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
-from flask import Flask
 
+from ovirt_engine_host.api.common import OPENAPI_SCHEMA
 from ovirt_engine_host.representation.schema import api_schema
 
-OPENAPI_SCHEMA = "openapi_schema"
-"""Field metadata key: the marshmallow schema (class or instance) that documents the field."""
 XML_MEDIA_TYPE = "application/xml"
 JSON_MEDIA_TYPE = "application/json"
 JSON_ONLY = "JSON only: oVirt's XML schema has no such element."
 SECURITY_SCHEME = "basic"
-SNAPSHOT_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 
 API_DESCRIPTION = (
     "Every request body is JSON or oVirt 3.6's XML (application/xml); send Accept: application/xml "
@@ -182,47 +173,3 @@ def install(api: Any) -> None:
     """Before any blueprint is registered: formats and fields that apispec cannot know."""
     api.ma_plugin.converter.add_attribute_function(field_documented_by_schema)
     api.register_field(ma.fields.Url, "string", "uri")
-
-
-@contextmanager
-def throwaway_app() -> Iterator[Flask]:
-    """An application with its installed plugins on a temporary state directory (SQLite there,
-    not migrated; no poller), for what is generated from the running application."""
-    from ovirt_engine_host.app import create_app
-    from ovirt_engine_host.config import EngineConfig, PollerSettings
-    from ovirt_engine_host.state import engine_state
-
-    with tempfile.TemporaryDirectory(prefix="ovirt-throwaway-") as state_dir:
-        app = create_app(EngineConfig(state_dir=Path(state_dir), poller=PollerSettings(enabled=False)))
-        try:
-            yield app
-        finally:
-            engine_state(app).database.dispose()
-
-
-def spec_of(app: Flask) -> dict[str, Any]:
-    """The OpenAPI document an application serves."""
-    spec: dict[str, Any] = app.test_client().get("/api/openapi.json").get_json()
-    return spec
-
-
-def document() -> dict[str, Any]:
-    """The OpenAPI document of a throw-away app."""
-    with throwaway_app() as app:
-        return spec_of(app)
-
-
-def render(spec: dict[str, Any]) -> str:
-    return json.dumps(spec, indent=2, sort_keys=True) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    arguments = sys.argv[1:] if argv is None else argv
-    target = Path(arguments[0]) if arguments else SNAPSHOT_PATH
-    target.write_text(render(document()))
-    print(f"wrote {target}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,5 +1,8 @@
 """What the engine offers its plugins (passed to ``ovirt_engine_register_rest`` as
-``services``): plugins use these objects by attribute and never import the engine."""
+``services``): plugins use these objects by attribute and never import the engine.
+
+It sits below the REST layer (the service layer reaches it through ``state``): the engine's
+``Blueprint`` class is handed in by ``create_app``, not imported from ``rest``."""
 
 from __future__ import annotations
 
@@ -8,13 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import flask_smorest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ovirt_engine_host import references
 from ovirt_engine_host.contract import StorageDomainView
 from ovirt_engine_host.db.models import DataCenter, Disk, EngineIdentity, StorageDomain
-from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.security import SecretBox
 
 
@@ -86,7 +89,8 @@ class EngineServices:
     secret_box: SecretBox
     data_centers: DataCenterService
     storage_domains: StorageDomainService
-    Blueprint: type[Blueprint] = Blueprint
+    Blueprint: type[flask_smorest.Blueprint]
+    """The engine's Blueprint class (``rest.Blueprint``: XML bodies and answers, declared actions)."""
     secret_listeners: list[Callable[[str], None]] = field(default_factory=list)
     _extensions: dict[str, Any] = field(default_factory=dict)
     _extensions_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -129,10 +133,13 @@ class EngineServices:
             )
 
     @classmethod
-    def build(cls, session_factory: sessionmaker[Session], secret_box: SecretBox) -> EngineServices:
+    def build(
+        cls, session_factory: sessionmaker[Session], secret_box: SecretBox, blueprint: type[flask_smorest.Blueprint]
+    ) -> EngineServices:
         return cls(
             session_factory=session_factory,
             secret_box=secret_box,
             data_centers=DataCenterService(session_factory),
             storage_domains=StorageDomainService(session_factory),
+            Blueprint=blueprint,
         )

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -38,6 +37,7 @@ from ovirt_engine_host import listing
 from ovirt_engine_host.api import row_lists
 from ovirt_engine_host.authorization import ACTION_ATTRIBUTE, OPENAPI_EXTENSION, DeclaredAction
 from ovirt_engine_host.representation import XmlRejected, from_xml, to_xml, to_xml_collection, wants_xml
+from ovirt_engine_host.xml_text import NOT_IN_XML, xml_safe
 
 XML_MIMETYPES = {"application/xml", "text/xml"}
 LOG = logging.getLogger(__name__)
@@ -45,10 +45,6 @@ PUBLIC_PATHS = ("/api/openapi.json", "/api/docs")
 PUBLIC_PREFIXES = ("/api/docs/",)
 """The documentation, with Swagger UI's assets under ``/api/docs/``: whole path segments, so
 ``/api/docsomething`` is not public."""
-
-
-NOT_IN_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""Characters that XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/FFFF)."""
 
 
 def _is_xml(mimetype: str | None) -> bool:
@@ -96,11 +92,6 @@ def _text_xml_cannot_carry(value: Any, path: str = "") -> str | None:
         if found is not None:
             return found
     return None
-
-
-def xml_safe(text: str) -> str:
-    """Text for an XML answer: what XML cannot carry is spelled as a Python escape (``\\x1f``)."""
-    return NOT_IN_XML.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -62,7 +62,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ovirt_engine_host.access import events
 from ovirt_engine_host.authorization import DeclaredAction, declared_action
 from ovirt_engine_host.references import KINDS
-from ovirt_engine_host.rest import xml_safe
+from ovirt_engine_host.xml_text import xml_safe
 
 LOG = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from ovirt_engine_host.access.tree import AccessModel, ObjectType, ancestors_not
 from ovirt_engine_host.authorization import OPENAPI_EXTENSION
 from ovirt_engine_host.database import upgrade
 from ovirt_engine_host.db.models import Role
-from ovirt_engine_host.openapi import spec_of, throwaway_app
+from ovirt_engine_host.openapi_document import spec_of, throwaway_app
 from ovirt_engine_host.state import engine_state
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"

@@ -1,4 +1,5 @@
-"""Pieces every engine resource uses: name validation, id/href, lookups that 404."""
+"""Pieces every engine resource uses: name validation, id/href, lookups that 404, the key that
+documents a field loaded by a method in the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 MAX_BYTES = 2**63 - 1
 """The most a size in bytes (a disk's, a VM's memory) may be: what the engine's 64-bit columns
 hold. A larger number is refused by the schema, before anything is written."""
+
+OPENAPI_SCHEMA = "openapi_schema"
+"""Field metadata key: the marshmallow schema (class or instance) that documents the field in the
+OpenAPI document (:mod:`ovirt_engine_host.openapi`)."""
 
 Model = TypeVar("Model")
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from ovirt_engine_host.openapi import SNAPSHOT_PATH, document, render
+from ovirt_engine_host.openapi_document import SNAPSHOT_PATH, document, render
 
-REGENERATE = ".venv/bin/python -m ovirt_engine_host.openapi"
+REGENERATE = ".venv/bin/python -m ovirt_engine_host.openapi_document"
 
 
 @pytest.fixture(scope="module")

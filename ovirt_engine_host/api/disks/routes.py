@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import marshmallow as ma
-from flask import g
 from flask.views import MethodView
 from sqlalchemy import Select, select
 
@@ -17,9 +16,9 @@ from ovirt_engine_host import listing
 from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema, DiskUpdateSchema, StorageDomainDiskSchema
 from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.row_lists import RowList
-from ovirt_engine_host.authorization import BODY, authorize, require_permitted, visible_only
+from ovirt_engine_host.api.shared import add_disk, owner_id, split_matrix, storage_domain_of
+from ovirt_engine_host.authorization import BODY, authorize, visible_only
 from ovirt_engine_host.db.models import Disk, StorageDomain
-from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.disks import DiskService
 from ovirt_engine_host.services.unregistered import UnregisteredDisks
@@ -57,40 +56,6 @@ def list_disks(query: Select[*tuple[Any, ...]]) -> RowList:
     permission, ordered by alias then id (stable)."""
     query = visible_only(query, "disk").join(StorageDomain, StorageDomain.id == Disk.storage_domain_id)
     return RowList(listing.in_sql(query.order_by(Disk.alias, Disk.id), SEARCH_COLUMNS), listed_disk)
-
-
-def owner_id() -> str | None:
-    return getattr(g.current_user, "id", None)
-
-
-def split_matrix(path_value: str) -> tuple[str, set[str]]:
-    """oVirt's matrix parameters: ``{id};async`` names the disk ``{id}`` with ``async`` set."""
-    first, *parameters = path_value.split(";")
-    return first, {p.split("=", 1)[0] for p in parameters if p and p.split("=", 1)[-1] not in {"false", "0"}}
-
-
-def storage_domain_of(data: dict[str, Any]) -> dict[str, str] | str:
-    """The storage domain a new disk names: ``storage_domain``, or oVirt's ``storage_domains``."""
-    if "storage_domain" in data:
-        reference: dict[str, str] = data.pop("storage_domain")
-        return reference
-    references = data.pop("storage_domains", None)
-    if references:
-        first: dict[str, str] = references["storage_domain"][0]
-        return first
-    raise Refused(422, "storage_domain: a disk needs its storage domain")
-
-
-def add_disk(data: dict[str, Any], storage_domain: dict[str, str] | str, checked: bool = False) -> Any:
-    """A new disk on ``storage_domain`` (``checked``: the path named the domain, and the
-    request's declaration checked ``create_disk`` on it already)."""
-    if not checked:
-        with db_session() as session:
-            require_permitted(session, "storage_domain", storage_domain, "create_disk", "storage_domain")
-    data.pop("storage_domains", None)
-    data.pop("storage_domain", None)
-    spec = {**data, "volume_type": data.pop("openstack_volume_type", None)}
-    return service().add(spec, storage_domain, owner_id())
 
 
 @blp.route("/disks")

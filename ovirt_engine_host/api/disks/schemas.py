@@ -7,10 +7,9 @@ from typing import Any, ClassVar
 
 import marshmallow as ma
 
-from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, Reference, RequiresAny, ResourceSchema
+from ovirt_engine_host.api.common import MAX_BYTES, OPENAPI_SCHEMA, DropsEmpty, Reference, RequiresAny, ResourceSchema
 from ovirt_engine_host.api.storagedomains.schemas import shown_type
 from ovirt_engine_host.db.models import Disk
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 
 INTERFACES = ("virtio", "virtio_scsi", "ide")
 

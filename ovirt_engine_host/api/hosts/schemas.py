@@ -12,9 +12,8 @@ from ovirt_engine_host.api.actions import (
     ClusterSchema,
     cluster_of,
 )
-from ovirt_engine_host.api.common import ResourceSchema, name_field
+from ovirt_engine_host.api.common import OPENAPI_SCHEMA, ResourceSchema, name_field
 from ovirt_engine_host.db.models import Host
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 
 LIBVIRT_DRIVERS = frozenset(
     {"qemu", "test", "xen", "libxl", "lxc", "vbox", "bhyve", "ch", "vz", "esx", "vpx", "hyperv", "openvz"}

@@ -6,8 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from ovirt_engine_host.api.common import ResourceSchema, name_field
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
+from ovirt_engine_host.api.common import OPENAPI_SCHEMA, ResourceSchema, name_field
 
 
 class PermitSchema(ma.Schema):

@@ -11,8 +11,8 @@ from typing import Any
 from flask.views import MethodView
 
 from ovirt_engine_host.api.actions import completed
-from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
 from ovirt_engine_host.api.jobs.schemas import JobSchema, removal_answer
+from ovirt_engine_host.api.shared import owner_id, split_matrix
 from ovirt_engine_host.api.snapshots.schemas import SnapshotActionSchema, SnapshotDiskSchema, SnapshotSchema
 from ovirt_engine_host.db.models import Job
 from ovirt_engine_host.references import reference_value

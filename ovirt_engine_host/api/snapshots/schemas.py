@@ -7,9 +7,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from ovirt_engine_host.api.common import DropsEmpty, Reference
+from ovirt_engine_host.api.common import OPENAPI_SCHEMA, DropsEmpty, Reference
 from ovirt_engine_host.api.jobs.schemas import UtcDateTime
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 
 
 class DiskReference(ma.Schema):

@@ -10,9 +10,9 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ovirt_engine_host import listing
-from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
 from ovirt_engine_host.api.disks.schemas import DeleteArgs, DiskSchema
 from ovirt_engine_host.api.jobs.schemas import removal_answer
+from ovirt_engine_host.api.shared import owner_id, split_matrix
 from ovirt_engine_host.api.templates.schemas import TemplateSchema
 from ovirt_engine_host.authorization import BODY, require_permitted, visible_only
 from ovirt_engine_host.db.models import Template

@@ -8,9 +8,8 @@ from typing import Any
 import marshmallow as ma
 
 from ovirt_engine_host.api.actions import cluster_of
-from ovirt_engine_host.api.common import DropsEmpty, Reference, ResourceSchema, name_field
+from ovirt_engine_host.api.common import OPENAPI_SCHEMA, DropsEmpty, Reference, ResourceSchema, name_field
 from ovirt_engine_host.db.models import Template
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 
 
 class TemplateSchema(ResourceSchema, DropsEmpty):

@@ -11,8 +11,8 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from ovirt_engine_host.api.actions import ActionSchema, completed
-from ovirt_engine_host.api.disks.routes import owner_id
 from ovirt_engine_host.api.disks.schemas import DiskSchema
+from ovirt_engine_host.api.shared import owner_id
 from ovirt_engine_host.rest import Blueprint
 from ovirt_engine_host.services.unregistered import UnregisteredDisks
 from ovirt_engine_host.state import engine_state

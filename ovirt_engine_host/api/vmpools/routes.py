@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.actions import completed
-from ovirt_engine_host.api.disks.routes import owner_id, split_matrix
 from ovirt_engine_host.api.disks.schemas import DeleteArgs
 from ovirt_engine_host.api.jobs.schemas import removal_answer
+from ovirt_engine_host.api.shared import owner_id, split_matrix
 from ovirt_engine_host.api.vmpools.schemas import AllocateVmSchema, VmPoolSchema, VmPoolUpdateSchema
 from ovirt_engine_host.authorization import BODY, current_user, require_permitted, visible_only
 from ovirt_engine_host.db.models import VmPool

@@ -15,8 +15,8 @@ from ovirt_engine_host.api.actions import (
     cluster_reference,
     completed,
 )
-from ovirt_engine_host.api.disks.routes import add_disk, owner_id, split_matrix, storage_domain_of
 from ovirt_engine_host.api.jobs.schemas import removal_answer
+from ovirt_engine_host.api.shared import add_disk, owner_id, split_matrix, storage_domain_of
 from ovirt_engine_host.api.vms.schemas import (
     AttachedDisk,
     VmCloneSchema,

@@ -12,10 +12,9 @@ from ovirt_engine_host.api.actions import (
     ClusterSchema,
     cluster_of,
 )
-from ovirt_engine_host.api.common import MAX_BYTES, DropsEmpty, Reference, ResourceSchema, name_field
+from ovirt_engine_host.api.common import MAX_BYTES, OPENAPI_SCHEMA, DropsEmpty, Reference, ResourceSchema, name_field
 from ovirt_engine_host.api.disks.schemas import INTERFACES, DiskSchema
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
-from ovirt_engine_host.openapi import OPENAPI_SCHEMA
 
 MiB = 1024**2
 
