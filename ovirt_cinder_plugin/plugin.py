@@ -68,7 +68,10 @@ def ovirt_engine_register_access(registry: AccessRegistry) -> None:
         ("StorageAdmin",),
     )
     registry.object_type(
-        "openstack_volume_provider", Provider.id, Provider.name, administrative=True,
+        "openstack_volume_provider",
+        Provider.id,
+        Provider.name,
+        administrative=True,
         what="OpenStack volume provider",
         collection="openstackvolumeproviders",
     )

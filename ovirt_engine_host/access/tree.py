@@ -173,9 +173,7 @@ class AccessModel:
         if parent.type == SYSTEM:
             return self._on(SYSTEM, grants.held(grants.above))
         if parent.administrative_only:  # a pool's users see its VMs only once one is theirs
-            administrative = exists(
-                select(Role.id).where(Role.id == Permission.role_id, Role.administrative.is_(True))
-            )
+            administrative = exists(select(Role.id).where(Role.id == Permission.role_id, Role.administrative.is_(True)))
             above = administrative if grants.above is None else grants.above & administrative
             grants = Grants(grants.user_id, grants.own, above, grants.allocated)
         parents = self.covered_ids(parent.type, grants)

@@ -167,4 +167,3 @@ def test_groups_and_the_last_superuser(local: Engine) -> None:
     refused(local, 409, "user", "DELETE", leaving, auth=("bob", "bob-password"))
     members = local.request("GET", f"/api/groups/{group['id']}/users", auth=("bob", "bob-password")).get_json()
     assert [m["user_name"] for m in members] == ["bob"]
-
