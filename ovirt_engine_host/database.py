@@ -17,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "migrations"
@@ -55,12 +55,38 @@ def alembic_config(plugin_version_dirs: Iterable[str] = ()) -> Config:
 
 
 def upgrade(engine: Engine, plugin_version_dirs: Iterable[str] = ()) -> list[str]:
-    """Apply every branch's migrations up to its head; returns the heads now applied."""
+    """Apply every branch's migrations up to its head, in one transaction; returns the heads now
+    applied.
+
+    On SQLite the foreign keys are off while the migrations run, and checked before the commit
+    (SQLite's own procedure for changing a table): a batch migration copies a table and drops the
+    old one, and with the keys on that drop deletes its rows first, which would delete or empty
+    the rows of every table referring to it with ``ON DELETE CASCADE`` or ``SET NULL`` (a VM's
+    disk attachments and snapshots), or be refused by a ``RESTRICT`` one."""
     config = alembic_config(plugin_version_dirs)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # only outside a transaction does SQLite take it
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     return sorted(ScriptDirectory.from_config(config).get_heads())
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """SQLite: every row's foreign keys name existing rows (else the migration is rolled back)."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migrations left rows whose foreign keys name no row: {broken[:10]}")
 
 
 def schema_differences(engine: Engine, metadatas: Iterable[MetaData]) -> list[str]:
