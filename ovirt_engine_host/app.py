@@ -16,6 +16,7 @@ from ovirt_engine_host.access import audit, creators
 from ovirt_engine_host.access.registry import PluginAccessRegistry
 from ovirt_engine_host.access.tree import AccessModel
 from ovirt_engine_host.api import docs
+from ovirt_engine_host.api.clusters import routes as clusters
 from ovirt_engine_host.api.datacenters import routes as datacenters
 from ovirt_engine_host.api.disks import routes as disks
 from ovirt_engine_host.api.events import routes as events
@@ -54,6 +55,7 @@ from ovirt_engine_host.state import EngineState
 ENGINE_BLUEPRINTS = (
     root.blp,
     datacenters.blp,
+    clusters.blp,
     storagedomains.blp,
     disks.blp,
     jobs.blp,

@@ -1261,11 +1261,11 @@ def ovirt_engine_permission(
     to see it). Before the view runs (or, for an object named in the body, once the view has read
     it), the engine reads what its permissions say (:class:`AccessFacts`: roles given on the
     object or above it, inherited down system → data center → storage domain → disk, data
-    center → VM, template, pool, VM → disks) and asks this hook. The engine's built-in plugin
-    (:mod:`ovirt_engine_host.default_permissions`) answers last: ``hide`` what the user may not
-    see (``deny`` instead on an administrative type for a user who is no administrator),
-    ``allow`` a ``read`` of what he sees, else ``allow`` exactly when a role of his holds the
-    group. A plugin that answers first overrides it for single objects; lists are cut down in SQL
+    center → cluster → host, VM, pool, data center → template, VM → disks) and asks this hook.
+    The engine's built-in plugin (:mod:`ovirt_engine_host.default_permissions`) answers last:
+    ``hide`` what the user may not see (``deny`` instead on an administrative type for a user who
+    is no administrator), ``allow`` a ``read`` of what he sees, else ``allow`` exactly when a role
+    of his holds the group. A plugin that answers first overrides it for single objects; lists are cut down in SQL
     by the engine's rules.
 
     Stops at first non-None result, see firstresult.

@@ -1,7 +1,7 @@
 """References to the engine's resources, by id or by name, resolved in one place.
 
 oVirt accepts ``<storage_domain id="…"/>`` as well as ``<storage_domain><name>…</name>
-</storage_domain>`` (and likewise for data centers, hosts, VMs, disks, users…) in every request
+</storage_domain>`` (and likewise for data centers, clusters, hosts, VMs, disks, users…) in every request
 body. Every service resolves what a body names through :func:`resolve`, so that every reference
 accepts both forms and every unknown one is refused alike: 400, naming the field and what was
 looked up.
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ovirt_engine_host.db.models import (
+    Cluster,
     DataCenter,
     Disk,
     Group,
@@ -45,6 +46,7 @@ class ReferenceKind:
 
 KINDS: dict[str, ReferenceKind] = {
     "data_center": ReferenceKind(DataCenter, DataCenter.name, "data center"),
+    "cluster": ReferenceKind(Cluster, Cluster.name, "cluster"),
     "storage_domain": ReferenceKind(StorageDomain, StorageDomain.name, "storage domain"),
     "host": ReferenceKind(Host, Host.name, "host"),
     "vm": ReferenceKind(Vm, Vm.name, "VM"),

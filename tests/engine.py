@@ -1,5 +1,7 @@
-"""An engine (create_app + migrations + an administrator + a data center) on a fresh database:
-SQLite in a temporary directory, or a throw-away database on the stack's PostgreSQL."""
+"""An engine (create_app + migrations + an administrator + a data center ``dc1`` with its cluster
+``dc1``) on a fresh database: SQLite in a temporary directory, or a throw-away database on the
+stack's PostgreSQL. The migrations made the ``Default`` data center, its ``Default`` cluster and
+the ``Blank`` template, as on any new installation."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from ovirt_engine_host.access.grants import add_user
 from ovirt_engine_host.app import create_app
 from ovirt_engine_host.config import EngineConfig, PollerSettings
 from ovirt_engine_host.database import upgrade
-from ovirt_engine_host.db.models import DataCenter
+from ovirt_engine_host.db.models import Cluster, DataCenter
 from ovirt_engine_host.security import hash_password
 from ovirt_engine_host.state import engine_state
 
@@ -59,6 +61,7 @@ class Engine:
     app: Flask
     client: FlaskClient
     data_center_id: str
+    cluster_id: str
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         kwargs.setdefault("auth", ADMIN)
@@ -79,9 +82,13 @@ def build_engine(
         add_user(session, ADMIN[0], hash_password(ADMIN[1]), administrator=True)
         data_center = DataCenter(name="dc1", description="test data center")
         session.add(data_center)
+        session.flush()
+        # named after its data center, as migration e0015 names the cluster of a data center
+        cluster = Cluster(name="dc1", description="test cluster", data_center_id=data_center.id)
+        session.add(cluster)
         session.commit()
-        data_center_id = data_center.id
-    return Engine(app, app.test_client(), data_center_id)
+        data_center_id, cluster_id = data_center.id, cluster.id
+    return Engine(app, app.test_client(), data_center_id, cluster_id)
 
 
 def stop_engine(engine: Engine) -> None:

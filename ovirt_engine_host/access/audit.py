@@ -40,6 +40,7 @@ snapshot                              3101   3102    3103    3104
 role                                  3201   3202    3203    3204
 group                                 3301   3302    3303    3304
 permission                            3401   3402    3403    3404
+cluster                               3501   3502    3503    3504
 any other, or none                    3701   3702    3703    3704
 ====================================  =====  ======  ======  ======
 
@@ -71,6 +72,7 @@ OBJECT_CODES: Mapping[str, int] = {
     "data_center": 2000, "storage_domain": 2100, "host": 2200, "disk": 2300, "vm": 2400, "template": 2500,
     "vm_pool": 2600, "user": 2700, "openstack_volume_provider": 2800, "openstack_volume_type": 2900,
     "openstack_volume_authentication_key": 3000, "snapshot": 3100, "role": 3200, "group": 3300, "permission": 3400,
+    "cluster": 3500,
 }  # fmt: skip
 OTHER_OBJECT_CODE = 3700
 VERB_OFFSETS: Mapping[str, int] = {"add": 1, "update": 2, "remove": 3, "change": 4}

@@ -33,6 +33,10 @@ ENGINE_ACTION_GROUPS: dict[str, str] = {
     "create_storage_pool": "Create a data center",
     "edit_storage_pool_configuration": "Change a data center",
     "delete_storage_pool": "Remove a data center",
+    # clusters
+    "create_cluster": "Create a cluster",
+    "edit_cluster_configuration": "Change a cluster",
+    "delete_cluster": "Remove a cluster",
     # hosts
     "create_host": "Add a host",
     "edit_host_configuration": "Change a host",
@@ -74,6 +78,7 @@ _TEMPLATE = {"create_template", "edit_template_properties", "delete_template"}
 _POOL = {"create_vm_pool", "edit_vm_pool_configuration", "delete_vm_pool", "vm_pool_basic_operations"}
 _STORAGE = {"create_storage_domain", "edit_storage_domain_configuration", "delete_storage_domain",
             "manipulate_storage_domain"}  # fmt: skip
+_CLUSTER = {"edit_cluster_configuration", "delete_cluster"}  # creating one is for the system's administrators
 _HOST = {"create_host", "edit_host_configuration", "delete_host", "manipulate_host"}
 
 
@@ -93,7 +98,7 @@ PREDEFINED: tuple[PredefinedRole, ...] = (
     PredefinedRole(
         "def00002-0000-0000-0000-def000000002", "DataCenterAdmin", True,
         frozenset({"login", "manipulate_permissions", "edit_storage_pool_configuration", "delete_storage_pool",
-                   *_STORAGE, *_HOST, *_DISK, "create_vm", *_VM_MANAGE, *_TEMPLATE, *_POOL}),
+                   *_CLUSTER, *_STORAGE, *_HOST, *_DISK, "create_vm", *_VM_MANAGE, *_TEMPLATE, *_POOL}),
     ),
     PredefinedRole(
         "def00004-0000-0000-0000-def000000004", "StorageAdmin", True,

@@ -1,9 +1,14 @@
 """The object tree permissions are inherited down, and its rules as SQL conditions.
 
-system → data center → storage domain → disk; data center → host, VM, template, VM pool; a VM
-pool → its VMs (for administrative roles: a pool's users, UserRole on it, take a VM and see only
-the one allocated to them); a VM → its disks (attachments) and snapshots; a template → its disks; system →
-users, groups, roles and the plugins' top-level objects (an OpenStack volume provider).
+system → data center → storage domain → disk; data center → cluster → host, VM, VM pool; data
+center → template (the Blank template, in no data center: system → Blank); a VM pool → its VMs
+(for administrative roles: a pool's users, UserRole on it, take a VM and see only the one
+allocated to them); a VM → its disks (attachments) and snapshots; a template → its disks; system
+→ users, groups, roles and the plugins' top-level objects (an OpenStack volume provider).
+
+The ``Blank`` template is in no data center: every user sees it and may make VMs from it (oVirt
+gives its Everyone group UserTemplateBasedVm on Blank; this engine has no Everyone group, so the
+rule is the tree's: :meth:`AccessModel.everyone`).
 
 A permission (a role given to a user or a group on one object) holds on the object and on every
 object below it. Two questions are asked of the tree, each as one SQL condition over an object's
@@ -27,6 +32,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ovirt_engine_host.access.authentication import held_by, holdings
 from ovirt_engine_host.access.roles import BY_NAME, SYSTEM, ActionGroupRegistry
 from ovirt_engine_host.db.models import (
+    BLANK_TEMPLATE_ID,
+    Cluster,
     DataCenter,
     Disk,
     DiskAttachment,
@@ -41,6 +48,9 @@ from ovirt_engine_host.db.models import (
     Vm,
     VmPool,
 )
+
+EVERYONE_ON_BLANK = BY_NAME["UserTemplateBasedVm"]
+"""The role every user holds on the Blank template (oVirt gives it to its Everyone group)."""
 
 
 @dataclass(frozen=True)
@@ -81,15 +91,18 @@ def engine_object_types() -> list[ObjectType]:
         ObjectType("storage_domain", StorageDomain.id, StorageDomain.name,
                    (Parent("data_center", StorageDomain.data_center_id),), what="storage domain",
                    collection="storagedomains"),
-        ObjectType("host", Host.id, Host.name, (Parent("data_center", Host.data_center_id),), administrative=True,
+        ObjectType("cluster", Cluster.id, Cluster.name, (Parent("data_center", Cluster.data_center_id),),
+                   collection="clusters"),
+        ObjectType("host", Host.id, Host.name, (Parent("cluster", Host.cluster_id),), administrative=True,
                    collection="hosts"),
-        ObjectType("vm_pool", VmPool.id, VmPool.name, (Parent("data_center", VmPool.data_center_id),),
+        ObjectType("vm_pool", VmPool.id, VmPool.name, (Parent("cluster", VmPool.cluster_id),),
                    what="VM pool", collection="vmpools"),
-        ObjectType("vm", Vm.id, Vm.name, (Parent("data_center", Vm.data_center_id),
+        ObjectType("vm", Vm.id, Vm.name, (Parent("cluster", Vm.cluster_id),
                                           Parent("vm_pool", Vm.pool_id, administrative_only=True)),
                    what="VM", collection="vms"),
-        ObjectType("template", Template.id, Template.name, (Parent("data_center", Template.data_center_id),),
-                   collection="templates"),
+        # the system is above every data center anyway; it is named for Blank, in no data center
+        ObjectType("template", Template.id, Template.name,
+                   (Parent("data_center", Template.data_center_id), Parent(SYSTEM)), collection="templates"),
         ObjectType("disk", Disk.id, Disk.alias, (
             Parent("storage_domain", Disk.storage_domain_id),
             Parent("vm", via_child=DiskAttachment.disk_id, via_parent=DiskAttachment.vm_id),
@@ -105,12 +118,14 @@ def engine_object_types() -> list[ObjectType]:
 class Grants:
     """Which permissions count: those ``user_id`` holds (his own and his groups'), whose role
     satisfies ``own`` on the object itself and ``above`` on an object above it (None: any role);
-    ``allocated``: the user a pool's VM is allocated to (he uses it as with UserRole)."""
+    ``allocated``: the user a pool's VM is allocated to (he uses it as with UserRole);
+    ``everyone``: whether the grants are what every user holds on the Blank template."""
 
     user_id: Any
     own: ColumnElement[bool] | None
     above: ColumnElement[bool] | None
     allocated: ColumnElement[bool] | None = None
+    everyone: bool = False
 
     def held(self, roles: ColumnElement[bool] | None) -> ColumnElement[bool]:
         """The condition on :class:`Permission` rows: held by the user, with such ``roles``."""
@@ -140,13 +155,21 @@ class AccessModel:
     def acting(self, user_id: str, group: str) -> Grants:
         roles = self.roles_with(group)
         allocated = Vm.allocated_to == user_id if group in BY_NAME["UserRole"].groups else None
-        return Grants(user_id, roles, roles, allocated)
+        return Grants(user_id, roles, roles, allocated, everyone=group in EVERYONE_ON_BLANK.groups)
 
     def seeing(self, user_id: str) -> Grants:
         # A correlated EXISTS, not role_id IN (...): SQLite would read the permissions through
         # their role's index, every permission of every revealing role, whoever held it.
         revealing = exists(select(Role.id).where(Role.id == Permission.role_id, Role.allows_viewing_children.is_(True)))
-        return Grants(user_id, None, revealing, Vm.allocated_to == user_id)
+        return Grants(user_id, None, revealing, Vm.allocated_to == user_id, everyone=True)
+
+    @staticmethod
+    def everyone(type_name: str, grants: Grants) -> ColumnElement[bool] | None:
+        """What every user holds without a permission: the Blank template, seen by all and
+        :data:`EVERYONE_ON_BLANK`'s groups on it (oVirt's Everyone group holds that role there)."""
+        if type_name == "template" and grants.everyone:
+            return Template.id == BLANK_TEMPLATE_ID
+        return None
 
     # -- the conditions ------------------------------------------------------------------------
 
@@ -160,6 +183,9 @@ class AccessModel:
             clauses.append(self._through(object_type, parent, grants))
         if type_name == "vm" and grants.allocated is not None:
             clauses.append(grants.allocated)
+        public = self.everyone(type_name, grants)
+        if public is not None:
+            clauses.append(public)
         return or_(*clauses)
 
     def covered_ids(self, type_name: str, grants: Grants) -> Select[Any]:

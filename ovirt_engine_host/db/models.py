@@ -27,6 +27,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_colu
 
 from ovirt_engine_host.contract import NAMING_CONVENTION
 
+DEFAULT_CLUSTER_ID = "00000002-0002-0002-0002-00000000017a"
+"""The ``Default`` cluster's id (oVirt's), made with the ``Default`` data center at ``db upgrade``
+of an empty database (migration e0015)."""
+BLANK_TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
+"""The ``Blank`` template's id (oVirt's): the template of a VM made from nothing."""
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
@@ -76,6 +82,21 @@ class DataCenter(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     storage_domains: Mapped[list[StorageDomain]] = relationship(back_populates="data_center")
+
+
+class Cluster(Base):
+    """A cluster (oVirt's): hosts and the VMs and VM pools that run on them, in one data center.
+    A host's, a VM's and a pool's data center is its cluster's (no row repeats it). The
+    ``Default`` cluster (:data:`DEFAULT_CLUSTER_ID`, in the ``Default`` data center) is made at
+    ``db upgrade`` of an empty database, as oVirt makes it."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"), index=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class StorageDomain(Base):
@@ -260,9 +281,12 @@ class Host(Base):
     name: Mapped[str] = mapped_column(String(255), unique=True)
     address: Mapped[str] = mapped_column(String(255))
     libvirt_uri: Mapped[str] = mapped_column(String(1024))
-    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
+    cluster_id: Mapped[str] = mapped_column(ForeignKey("clusters.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="maintenance")
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    # loaded with the host: its data center (the libvirt secrets it gets) is its cluster's
+    cluster: Mapped[Cluster] = relationship(lazy="joined", viewonly=True)
 
 
 class Vm(Base):
@@ -273,7 +297,7 @@ class Vm(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     memory: Mapped[int] = mapped_column(BigInteger)  # bytes, as oVirt
     cpus: Mapped[int] = mapped_column(Integer, default=1)
-    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
+    cluster_id: Mapped[str] = mapped_column(ForeignKey("clusters.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="down")
     status_detail: Mapped[str | None] = mapped_column(Text, default=None)
     host_id: Mapped[str | None] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"), default=None)
@@ -300,7 +324,10 @@ class Vm(Base):
 
 class Template(Base):
     """A template (oVirt's): copies of a VM's disks, read-only, that VMs are made from.
-    ``status``: ``locked`` while its disks are made, ``ok``; it is removed with its disks."""
+    ``status``: ``locked`` while its disks are made, ``ok``; it is removed with its disks.
+    ``data_center_id``: the data center of the VM it was made from (its disks' storage); none
+    for the ``Blank`` template (:data:`BLANK_TEMPLATE_ID`, made at ``db upgrade``), which has no
+    disks, is in no data center (as in oVirt) and cannot be removed."""
 
     __tablename__ = "templates"
 
@@ -308,7 +335,7 @@ class Template(Base):
     name: Mapped[str] = mapped_column(String(255), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="locked")
-    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
+    data_center_id: Mapped[str | None] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"), default=None)
     memory: Mapped[int] = mapped_column(BigInteger)
     cpus: Mapped[int] = mapped_column(Integer, default=1)
     source_vm_id: Mapped[str | None] = mapped_column(String(36), default=None)
@@ -332,7 +359,7 @@ class VmPool(Base):
     prestarted_vms: Mapped[int] = mapped_column(Integer, default=0)
     type: Mapped[str] = mapped_column(String(20), default="automatic")
     template_id: Mapped[str] = mapped_column(ForeignKey("templates.id", ondelete="RESTRICT"))
-    data_center_id: Mapped[str] = mapped_column(ForeignKey("data_centers.id", ondelete="RESTRICT"))
+    cluster_id: Mapped[str] = mapped_column(ForeignKey("clusters.id", ondelete="RESTRICT"), index=True)
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

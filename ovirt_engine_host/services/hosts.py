@@ -1,5 +1,6 @@
-"""The engine's hosts: added in maintenance, activated once libvirt answers and the data
-center's libvirt secrets are registered there; every plugin's keys reach every active host."""
+"""The engine's hosts: added to a cluster in maintenance, activated once libvirt answers and the
+libvirt secrets of the cluster's data center are registered there; every plugin's keys reach
+every active host."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ovirt_engine_host.db.models import Host, Vm
+from ovirt_engine_host.db.models import Cluster, Host, Vm
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.agent import HostAgent
 from ovirt_engine_host.hostagent.libvirt_session import HostUnreachable, connected
-from ovirt_engine_host.references import resolve
+from ovirt_engine_host.services.clusters import resolve_cluster
 from ovirt_engine_host.state import EngineState
 
 LOG = logging.getLogger(__name__)
@@ -49,12 +50,12 @@ class HostService:
 
     def add(self, data: dict[str, Any]) -> Host:
         with self.state.session_factory() as session:
-            data_center = resolve(session, "data_center", data["data_center"], "cluster.data_center")
+            cluster = resolve_cluster(session, data["cluster"])
             host = Host(
                 name=data["name"],
                 address=data["address"],
                 libvirt_uri=data.get("libvirt_uri") or default_libvirt_uri(),
-                data_center_id=data_center.id,
+                cluster_id=cluster.id,
             )
             session.add(host)
             try:
@@ -94,10 +95,10 @@ class HostService:
             session.commit()
 
     def sync_secrets(self, host: Host) -> None:
-        """Register the data center's secrets on the host (and drop stale ``ovirt/`` ones)."""
-        data_center = self.state.services.data_centers.get(host.data_center_id)
+        """Register the secrets of the host's data center on it (and drop stale ``ovirt/`` ones)."""
+        data_center = self.state.services.data_centers.get(host.cluster.data_center_id)
         if data_center is None:
-            raise Refused(409, f"host {host.name}: its data center {host.data_center_id} is gone")
+            raise Refused(409, f"host {host.name}: its data center {host.cluster.data_center_id} is gone")
         try:
             self.agent(host).sync_secrets(self.state.hooks.host_secrets(data_center))
         except Exception as error:
@@ -107,7 +108,9 @@ class HostService:
         """After a plugin's keys changed: every active host of the data center gets them now."""
         with self.state.session_factory() as session:
             hosts = session.scalars(
-                select(Host).where(Host.data_center_id == data_center_id, Host.status == "up")
+                select(Host)
+                .join(Cluster, Host.cluster_id == Cluster.id)
+                .where(Cluster.data_center_id == data_center_id, Host.status == "up")
             ).all()
         for host in hosts:
             try:

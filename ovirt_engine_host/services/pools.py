@@ -12,6 +12,9 @@ first; a pool goes with its VMs and their disks, not while one runs.
 A user is allocated a VM of the pool (a prestarted one first), at most ``max_user_vms``, and
 it starts for him; in an ``automatic`` pool the VMs are stateless and go back to the pool at
 their stop.
+
+A pool and its VMs are in one cluster: the one the pool names, or else the first (by name) of
+its template's data center; it does not change.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands.collection import start_collecting, wait_for_collection
-from ovirt_engine_host.db.models import Job, Template, Vm, VmPool
+from ovirt_engine_host.db.models import Cluster, DataCenter, Job, Template, Vm, VmPool
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import resolve
-from ovirt_engine_host.services.templates import TemplateService
+from ovirt_engine_host.services.clusters import first_cluster, resolve_cluster
+from ovirt_engine_host.services.templates import TemplateService, based_on
 from ovirt_engine_host.services.vm_copies import SourceDisk, VmCopies
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
@@ -65,7 +69,8 @@ class PoolService:
             template: Template = resolve(session, "template", data.pop("template"), "template")
             if template.status != "ok":
                 raise Refused(409, f"template: {template.name} is {template.status}, not ok")
-            pool = VmPool(**data, template_id=template.id, data_center_id=template.data_center_id, owner_id=owner_id)
+            cluster = self._cluster(session, data.pop("cluster", None), template)
+            pool = VmPool(**data, template_id=template.id, cluster_id=cluster.id, owner_id=owner_id)
             _check_numbers(pool.size, pool.prestarted_vms, pool.max_user_vms)
             self._check_names(session, pool.name, range(1, pool.size + 1))
             VmCopies(self.state).check_quota(session, TemplateService.disks(session, template) * pool.size)
@@ -95,7 +100,7 @@ class PoolService:
             sources = [SourceDisk(d, d.interface, d.bootable) for d in TemplateService.disks(session, template)]
             base = {
                 "description": pool.description, "memory": template.memory, "cpus": template.cpus,
-                "data_center": {"id": pool.data_center_id}, "owner_id": pool.owner_id, "template_id": template.id,
+                "cluster": {"id": pool.cluster_id}, "owner_id": pool.owner_id, "template_id": based_on(template.id),
                 "pool_id": pool.id, "stateless": pool.type == "automatic",
             }  # fmt: skip
             name = pool.name
@@ -130,6 +135,8 @@ class PoolService:
                 template: Template = resolve(session, "template", changes["template"], "template")
                 if template.id != pool.template_id:
                     raise Refused(409, f"template: pool {pool.name} is made from another template")
+            if "cluster" in changes and resolve_cluster(session, changes["cluster"]).id != pool.cluster_id:
+                raise Refused(409, f"cluster: pool {pool.name} is in another cluster: its cluster cannot change")
             size = changes.get("size", pool.size)
             prestarted = changes.get("prestarted_vms", pool.prestarted_vms)
             _check_numbers(size, prestarted, changes.get("max_user_vms", pool.max_user_vms))
@@ -154,6 +161,19 @@ class PoolService:
             self.fill(pool_id)
         with self.state.session_factory() as session:
             return self.get(session, pool_id)
+
+    @staticmethod
+    def _cluster(session: Session, reference: dict[str, Any] | None, template: Template) -> Cluster:
+        """The pool's cluster: the one named (in the template's data center), or else the first
+        of the template's data center (Blank, in none, needs it named)."""
+        if reference:
+            cluster = resolve_cluster(session, reference)
+            TemplateService.check_cluster(template, cluster)
+            return cluster
+        data_center = session.get(DataCenter, template.data_center_id) if template.data_center_id else None
+        if data_center is None:
+            raise Refused(422, f"cluster: give the pool's cluster: template {template.name} is in no data center")
+        return first_cluster(session, data_center, "cluster")
 
     @staticmethod
     def _leaving(pool: VmPool, vms: list[Vm], size: int) -> list[Vm]:

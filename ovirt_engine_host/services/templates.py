@@ -7,6 +7,10 @@ A template is made from a VM that is down: the VM is ``image_locked`` and the te
 source and keeps while the child lives). A VM made from a template gets, for each template disk, a
 new disk made the same way from the template disk's volume: thin, an RBD child of the template's
 image. A template is removed with its disks, and not while a VM made from it exists.
+
+The ``Blank`` template (oVirt's, made at ``db upgrade``) has no disks and is in no data center:
+a VM made from it is a VM made from nothing, exactly as one made without a template (it keeps no
+link to Blank); it is never removed (409).
 """
 
 from __future__ import annotations
@@ -21,11 +25,18 @@ from sqlalchemy.orm import Session
 
 from ovirt_engine_host.commands.collection import prepare_removal, start_collecting, wait_for_collection
 from ovirt_engine_host.commands.jobs import end_job, start_job
-from ovirt_engine_host.db.models import Disk, Job, Snapshot, Template, Vm
+from ovirt_engine_host.db.models import BLANK_TEMPLATE_ID, Cluster, Disk, Job, Snapshot, Template, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.references import resolve
+from ovirt_engine_host.services.clusters import data_center_of, resolve_cluster
 from ovirt_engine_host.services.vm_copies import SourceDisk, VmCopies
 from ovirt_engine_host.state import EngineState
+
+
+def based_on(template_id: str, clone: bool = False) -> str | None:
+    """The ``template_id`` of a VM made from the template: none for a clone (it keeps nothing of
+    it) and for Blank (a VM made from nothing)."""
+    return None if clone or template_id == BLANK_TEMPLATE_ID else template_id
 
 
 class TemplateService:
@@ -59,7 +70,8 @@ class TemplateService:
                     raise Refused(409, f"vm: disk {disk.alias} ({disk.id}) is {disk.status}, not ok")
             VmCopies(self.state).check_quota(session, disks)
             template = Template(
-                name=data["name"], description=data.get("description", ""), data_center_id=vm.data_center_id,
+                name=data["name"], description=data.get("description", ""),
+                data_center_id=data_center_of(session, vm.cluster_id),
                 memory=vm.memory, cpus=vm.cpus, source_vm_id=vm.id, owner_id=owner_id, status="locked",
             )  # fmt: skip
             session.add(template)
@@ -110,18 +122,25 @@ class TemplateService:
         self, data: dict[str, Any], reference: Mapping[str, Any], owner_id: str | None, clone: bool = False
     ) -> Vm:
         """A new VM (down) whose disks are made from the template's: thin (on RBD each an RBD
-        child of the template disk's image) or, ``clone``, independent copies (no parent)."""
+        child of the template disk's image) or, ``clone``, independent copies (no parent). The
+        VM's cluster is in the template's data center (Blank's: any)."""
         copies = VmCopies(self.state)
         with self.state.session_factory() as session:
             template: Template = resolve(session, "template", reference, "template")
             if template.status != "ok":
                 raise Refused(409, f"template: {template.name} is {template.status}, not ok")
+            self.check_cluster(template, resolve_cluster(session, data["cluster"]))
             disks = self.disks(session, template)
             copies.check_quota(session, disks)
             sources = [SourceDisk(d, d.interface, d.bootable) for d in disks]
-            template_id = template.id
-        based = {} if clone else {"template_id": template_id}  # a clone keeps nothing of the template
-        return copies.make({**data, **based, "owner_id": owner_id}, sources, independent=clone)
+            based = based_on(template.id, clone)
+        return copies.make({**data, "template_id": based, "owner_id": owner_id}, sources, independent=clone)
+
+    @staticmethod
+    def check_cluster(template: Template, cluster: Cluster) -> None:
+        """A template's VMs go into a cluster of its data center, where its disks are (400)."""
+        if template.data_center_id is not None and cluster.data_center_id != template.data_center_id:
+            raise Refused(400, f"cluster: {cluster.name} is not in the data center of template {template.name}")
 
     # -- removing -------------------------------------------------------------------------
     def remove(self, template_id: str, wait: bool, owner_id: str | None) -> Job | None:
@@ -129,6 +148,8 @@ class TemplateService:
         VM made from it exists; the collection's job while it still runs."""
         with self.state.session_factory() as session:
             template = self.get(session, template_id)
+            if template.id == BLANK_TEMPLATE_ID:
+                raise Refused(409, f"template {template.name} is the template of VMs made from nothing: it stays")
             if template.status == "locked":
                 raise Refused(409, f"template {template.name} is locked by an operation in progress")
             based = session.scalars(select(Vm.name).where(Vm.template_id == template.id).order_by(Vm.name)).all()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ovirt_engine_host.commands.jobs import start_job
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
-from ovirt_engine_host.references import resolve
+from ovirt_engine_host.services.clusters import resolve_cluster
 from ovirt_engine_host.services.disks import DiskService, QuotaRequest
 from ovirt_engine_host.services.vms import VmService
 from ovirt_engine_host.state import EngineState
@@ -68,8 +68,8 @@ class VmCopies:
         """In the caller's transaction: the VM row and one ``create_disk`` command per source
         disk, held by this process (the caller commits, then sends them: :meth:`send`)."""
         data = dict(data)
-        data_center = resolve(session, "data_center", data.pop("data_center"), "cluster.data_center")
-        vm = Vm(data_center_id=data_center.id, **data)
+        cluster = resolve_cluster(session, data.pop("cluster"))
+        vm = Vm(cluster_id=cluster.id, **data)
         session.add(vm)
         try:
             session.flush()
@@ -132,5 +132,5 @@ class VmCopies:
             self.check_quota(session, disks)
             sources = [SourceDisk(d, attachments[d.id].interface, attachments[d.id].bootable) for d in disks]
             data = {"name": name, "description": source.description, "memory": source.memory, "cpus": source.cpus,
-                    "data_center": {"id": source.data_center_id}, "owner_id": owner_id}  # fmt: skip
+                    "cluster": {"id": source.cluster_id}, "owner_id": owner_id}  # fmt: skip
         return self.make(data, sources, independent=True)

@@ -38,6 +38,7 @@ from ovirt_engine_host.db.models import Disk, DiskAttachment, Host, Job, Snapsho
 from ovirt_engine_host.errors import Refused, backend_refusal
 from ovirt_engine_host.hostagent.domain import DiskSpec, VmSpec
 from ovirt_engine_host.references import resolve
+from ovirt_engine_host.services.clusters import resolve_cluster
 from ovirt_engine_host.services.hosts import HostService
 from ovirt_engine_host.state import EngineState
 
@@ -97,8 +98,8 @@ class VmService:
     # -- the VM itself ---------------------------------------------------------------------
     def add(self, data: dict[str, Any]) -> Vm:
         with self.session() as session:
-            data_center = resolve(session, "data_center", data.pop("data_center"), "cluster.data_center")
-            vm = Vm(data_center_id=data_center.id, **data)
+            cluster = resolve_cluster(session, data.pop("cluster"))
+            vm = Vm(cluster_id=cluster.id, **data)
             session.add(vm)
             try:
                 session.commit()
@@ -398,16 +399,19 @@ class VmService:
 
     # -- helpers -----------------------------------------------------------------------------
     def _pick_host(self, session: Session, vm: Vm, reference: Mapping[str, Any] | None) -> Host:
+        """The host the VM is to run on: the one named, or the first active one of its cluster."""
         if reference:
             host: Host = resolve(session, "host", reference, "host")
+            if host.cluster_id != vm.cluster_id:
+                raise Refused(409, f"host: {host.name} is not in the cluster of VM {vm.name}")
             if host.status != "up":
                 raise Refused(409, f"host: {host.name} is {host.status}, not up")
             return host
         found = session.scalar(
-            select(Host).where(Host.data_center_id == vm.data_center_id, Host.status == "up").order_by(Host.name)
+            select(Host).where(Host.cluster_id == vm.cluster_id, Host.status == "up").order_by(Host.name)
         )
         if found is None:
-            raise Refused(409, f"host: no active host in the data center of VM {vm.name}")
+            raise Refused(409, f"host: no active host in the cluster of VM {vm.name}")
         return found
 
     def _host_of(self, session: Session, vm: Vm) -> Host:

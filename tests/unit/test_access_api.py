@@ -96,7 +96,7 @@ def test_role_refusals_write_nothing(local: Engine) -> None:
 
 def test_permission_refusals_write_nothing(local: Engine) -> None:
     with engine_state(local.app).session_factory() as session:
-        vm = Vm(name="v1", memory=64 << 20, data_center_id=local.data_center_id)
+        vm = Vm(name="v1", memory=64 << 20, cluster_id=local.cluster_id)
         session.add(vm)
         session.commit()
         vm_id = vm.id

@@ -138,15 +138,15 @@ def test_a_creator_role_does_not_reveal_children_and_a_refusal_writes_nothing(tm
 
 
 def test_filter_header_cuts_an_administrators_lists(tmp_path: Path) -> None:
-    engine = build_engine(tmp_path, "")
-    assert len(engine.request("GET", "/api/datacenters").get_json()) == 1
+    engine = build_engine(tmp_path, "")  # dc1, and Default (made at db upgrade)
+    assert len(engine.request("GET", "/api/datacenters").get_json()) == 2
     # SuperUser on the system reaches every data center even filtered (it allows viewing children)
-    assert len(engine.request("GET", "/api/datacenters", headers={"Filter": "true"}).get_json()) == 1
+    assert len(engine.request("GET", "/api/datacenters", headers={"Filter": "true"}).get_json()) == 2
     engine.request("POST", "/api/datacenters", json={"name": "dc2"})
     engine.request("POST", "/api/users", json={"user_name": "root2", "password": "root2-password"})
     grant(engine, f"/api/datacenters/{engine.data_center_id}", "DataCenterAdmin", "root2")
     root2 = ("root2", "root2-password")
-    assert len(engine.request("GET", "/api/datacenters", auth=root2).get_json()) == 2
+    assert len(engine.request("GET", "/api/datacenters", auth=root2).get_json()) == 3
     assert len(engine.request("GET", "/api/datacenters", auth=root2, headers={"Filter": "true"}).get_json()) == 1
 
 
@@ -160,8 +160,8 @@ def test_a_groups_administrative_role_makes_only_its_members_administrators(tmp_
         session.add(GroupMember(group_id=admins.id, user_id=insider.id))
         session.add(Permission(role_id=SUPER_USER.id, group_id=admins.id, object_type=SYSTEM, object_id=SYSTEM))
         session.commit()
-    engine.request("POST", "/api/datacenters", json={"name": "dc2"})
-    assert len(engine.request("GET", "/api/datacenters", auth=("insider", "insider-password")).get_json()) == 2
+    engine.request("POST", "/api/datacenters", json={"name": "dc2"})  # beside dc1 and Default
+    assert len(engine.request("GET", "/api/datacenters", auth=("insider", "insider-password")).get_json()) == 3
     assert engine.request("GET", "/api/datacenters", auth=MEMBER).get_json() == []  # in no group: filtered
     assert engine.request("GET", "/api/permissions", auth=MEMBER).status_code == 403  # administrators only
 

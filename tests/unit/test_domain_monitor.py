@@ -183,9 +183,7 @@ def test_a_disk_with_an_operation_under_way_is_left_alone(dict_engine: Engine, b
         session.flush()
         extend = {"entity_type": "disk", "entity_id": commanded, "kind": "extend_disk", "request_id": commanded}
         session.add(Command(job_id=job.id, storage_domain_id="sd-1", backend_id=commanded, state="pending", **extend))
-        session.add(
-            Vm(id="vm-1", name="vm1", memory=GiB, data_center_id=dict_engine.data_center_id, locked_by_job_id=job.id)
-        )
+        session.add(Vm(id="vm-1", name="vm1", memory=GiB, cluster_id=dict_engine.cluster_id, locked_by_job_id=job.id))
         session.flush()
         session.add(DiskAttachment(vm_id="vm-1", disk_id=in_locked_vm))
         session.commit()

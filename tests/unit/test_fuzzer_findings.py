@@ -83,8 +83,11 @@ def test_text_that_xml_cannot_carry_is_refused_before_any_write(sqlite_engine: E
 def test_a_data_center_in_use_by_a_vm_or_a_host_is_kept_with_a_409(
     sqlite_engine: Engine, path: str, body: dict[str, object], named: str
 ) -> None:
-    """It was a 500 (the foreign key refused the delete): only storage domains were checked."""
+    """It was a 500 (the foreign key refused the delete): only storage domains were checked. Now
+    the VM or host is in a cluster of the data center, and that is what keeps it."""
     dc = sqlite_engine.request("POST", "/api/datacenters", json={"name": "dc-used"}).json
+    cluster = {"name": "dc-used-cluster", "data_center": {"id": dc["id"]}}
+    assert sqlite_engine.request("POST", "/api/clusters", json=cluster).status_code == 201
     added = sqlite_engine.request("POST", path, json={**body, "cluster": {"data_center": {"id": dc["id"]}}})
     assert added.status_code == 201, added.json
     answer = sqlite_engine.request("DELETE", f"/api/datacenters/{dc['id']}")

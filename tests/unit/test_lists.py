@@ -63,10 +63,10 @@ def filled_engine(tmp_path: Path, rows: int) -> Engine:
         session.execute(
             insert(Host),
             [{"name": f"host-{n}", "address": "127.0.0.1", "libvirt_uri": "test:///default",
-              "data_center_id": engine.data_center_id} for n in range(rows)],
+              "cluster_id": engine.cluster_id} for n in range(rows)],
         )  # fmt: skip
         session.execute(insert(User), [{"name": f"user-{n}", "password_hash": "x"} for n in range(rows)])
-        vms = [{"id": f"vm-{n}", "name": f"vm-{n}", "memory": 1 << 30, "data_center_id": engine.data_center_id}
+        vms = [{"id": f"vm-{n}", "name": f"vm-{n}", "memory": 1 << 30, "cluster_id": engine.cluster_id}
                for n in range(rows)]  # fmt: skip
         session.execute(insert(Vm), vms)
         session.execute(

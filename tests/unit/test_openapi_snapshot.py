@@ -112,7 +112,9 @@ def test_requirements_that_a_schema_checks_are_documented(spec: dict[str, Any]) 
     assert schemas["DataCenterReference"]["anyOf"] == by_id_or_name
     assert schemas["Disk"]["anyOf"] == [{"required": ["storage_domain"]}, {"required": ["storage_domains"]}]
     assert "anyOf" not in schemas["StorageDomainDisk"]  # the path names the storage domain
-    assert schemas["Vm"]["properties"]["cluster"] == {"$ref": "#/components/schemas/Cluster"}
+    assert schemas["Vm"]["properties"]["cluster"] == {"$ref": "#/components/schemas/ClusterReference"}
+    by_data_center = {"required": ["data_center"]}
+    assert schemas["ClusterReference"]["anyOf"] == [*by_id_or_name, by_data_center]
     assert schemas["Vm"]["properties"]["memory"]["maximum"] == 2**63 - 1
     assert schemas["Provider"]["properties"]["properties"] == {"$ref": "#/components/schemas/Properties"}
     assert schemas["AuthenticationKey"]["properties"]["value"]["pattern"]

@@ -17,10 +17,11 @@ from ovirt_engine_host.access.tree import AccessModel
 
 REGENERATE = ".venv/bin/python -m ovirt_engine_host.access.docs --write"
 
-SUPER_USER_ONLY = {"create_storage_pool", "manipulate_roles", "manipulate_users"}
+SUPER_USER_ONLY = {"create_storage_pool", "create_cluster", "manipulate_roles", "manipulate_users"}
 """Groups endpoints declare that no predefined role but SuperUser holds: found when this test was
 written and left for a decision on the roles, not changed by it. A group leaves this set when a
-role gets it; a group joins it only deliberately."""
+role gets it; a group joins it only deliberately (``create_cluster``: declared on the system, as
+``create_storage_pool`` is, so a role held on a data center could not use it)."""
 
 
 @pytest.fixture(scope="module")

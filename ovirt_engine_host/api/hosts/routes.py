@@ -11,11 +11,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ovirt_engine_host import listing
-from ovirt_engine_host.api.actions import (
-    ActionSchema,
-    cluster_reference,
-    completed,
-)
+from ovirt_engine_host.api.actions import ActionSchema, completed
 from ovirt_engine_host.api.hosts.schemas import HostSchema
 from ovirt_engine_host.authorization import visible_only
 from ovirt_engine_host.db.models import Host
@@ -44,8 +40,7 @@ class HostViews(MethodView):
     @blp.arguments(HostSchema)
     @blp.response(201, HostSchema)
     def post(self, data: dict[str, Any]) -> Any:
-        """Add a host (in maintenance until activated)"""
-        data["data_center"] = cluster_reference(data)
+        """Add a host to a cluster (in maintenance until activated)"""
         return service().add(data)
 
 
@@ -70,7 +65,7 @@ class HostActivateView(MethodView):
     @blp.action("manipulate_host", "host", by="host_id")
     @blp.response(200, ActionSchema)
     def post(self, host_id: str) -> Any:
-        """Activate a host: libvirt answers, the data center's libvirt secrets are registered"""
+        """Activate a host: libvirt answers, its data center's libvirt secrets are registered"""
         service().activate(host_id)
         return completed()
 

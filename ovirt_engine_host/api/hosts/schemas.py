@@ -8,11 +8,8 @@ from urllib.parse import urlsplit
 
 import marshmallow as ma
 
-from ovirt_engine_host.api.actions import (
-    ClusterSchema,
-    cluster_of,
-)
-from ovirt_engine_host.api.common import OPENAPI_SCHEMA, ResourceSchema, name_field
+from ovirt_engine_host.api.clusters.schemas import cluster_field, cluster_link, load_cluster
+from ovirt_engine_host.api.common import ResourceSchema, name_field
 from ovirt_engine_host.db.models import Host
 
 LIBVIRT_DRIVERS = frozenset(
@@ -45,14 +42,11 @@ class HostSchema(ResourceSchema):
     name = name_field(255, required=True)
     address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
     status = ma.fields.Function(lambda host: {"state": host.status}, dump_only=True)
-    cluster = ma.fields.Method(
-        "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
-    )
+    cluster = cluster_field(required=True)
     protocol = ma.fields.String(attribute="libvirt_uri", validate=libvirt_uri)
 
-    def cluster_dump(self, host: Host) -> dict[str, Any]:
-        return cluster_of(host.data_center_id)
+    def cluster_dump(self, host: Host) -> dict[str, str]:
+        return cluster_link(host.cluster_id)
 
     def cluster_load(self, value: Any) -> dict[str, Any]:
-        loaded: dict[str, Any] = ClusterSchema().load(value)
-        return loaded
+        return load_cluster(value)

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from ovirt_engine_host.api.actions import cluster_of
+from ovirt_engine_host.api.clusters.schemas import cluster_field, cluster_link, load_cluster
 from ovirt_engine_host.api.common import OPENAPI_SCHEMA, DropsEmpty, Reference, ResourceSchema, name_field
 from ovirt_engine_host.db.models import VmPool
 from ovirt_engine_host.services.pools import POOL_TYPES
@@ -22,7 +22,8 @@ class VmPoolSchema(ResourceSchema, DropsEmpty):
     name = name_field(255, required=True)
     description = ma.fields.String(validate=ma.validate.Length(max=4000), load_default="")
     size = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=MAX_POOL_SIZE), required=True)
-    cluster = ma.fields.Method("cluster_dump", dump_only=True)
+    # its VMs' cluster: the one named, or the first of its template's data center
+    cluster = cluster_field()
     template = ma.fields.Method(
         "template_dump", deserialize="template_load", required=True, metadata={OPENAPI_SCHEMA: Reference}
     )
@@ -30,8 +31,11 @@ class VmPoolSchema(ResourceSchema, DropsEmpty):
     max_user_vms = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1), load_default=1)
     type = ma.fields.String(validate=ma.validate.OneOf(POOL_TYPES), load_default="automatic")
 
-    def cluster_dump(self, pool: VmPool) -> dict[str, Any]:
-        return cluster_of(pool.data_center_id)
+    def cluster_dump(self, pool: VmPool) -> dict[str, str]:
+        return cluster_link(pool.cluster_id)
+
+    def cluster_load(self, value: Any) -> dict[str, Any]:
+        return load_cluster(value)
 
     def template_dump(self, pool: VmPool) -> dict[str, str]:
         return {"id": pool.template_id, "href": f"/api/templates/{pool.template_id}"}

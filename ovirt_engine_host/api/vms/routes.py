@@ -9,12 +9,9 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
-from ovirt_engine_host import listing, references
-from ovirt_engine_host.api.actions import (
-    ActionSchema,
-    cluster_reference,
-    completed,
-)
+from ovirt_engine_host import listing
+from ovirt_engine_host.access.roles import READ
+from ovirt_engine_host.api.actions import ActionSchema, completed
 from ovirt_engine_host.api.jobs.schemas import removal_answer
 from ovirt_engine_host.api.shared import add_disk, owner_id, split_matrix, storage_domain_of
 from ovirt_engine_host.api.vms.schemas import (
@@ -30,6 +27,7 @@ from ovirt_engine_host.authorization import BODY, require_permitted, visible_onl
 from ovirt_engine_host.db.models import Disk, Vm
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
+from ovirt_engine_host.services.clusters import resolve_cluster
 from ovirt_engine_host.services.snapshots import SnapshotService
 from ovirt_engine_host.services.templates import TemplateService
 from ovirt_engine_host.services.vm_copies import VmCopies
@@ -62,19 +60,17 @@ class VmViews(MethodView):
             query = visible_only(select(Vm), "vm").options(raiseload(Vm.attachments)).order_by(Vm.name, Vm.id)
             return session.scalars(listing.in_sql(query, {"name": Vm.name, "status": Vm.status})).all()
 
-    @blp.action("create_vm", "data_center", by=BODY)
+    @blp.action("create_vm", "cluster", by=BODY)
     @blp.arguments(VmSchema)
     @blp.response(201, VmSchema)
     def post(self, data: dict[str, Any]) -> Any:
-        """Add a VM (down)"""
-        data["data_center"] = cluster_reference(data)
-        data.pop("cluster", None)
+        """Add a VM (down) to a cluster"""
         data["cpus"] = data.pop("cpu", 1)
         snapshots = data.pop("snapshots", None)
         template = data.pop("template", None)
         if snapshots and template:
             raise Refused(422, "template: a VM is made from a template or from a snapshot, not both")
-        may_create_vm(data["data_center"], template)
+        data["cluster"] = may_create_vm(data["cluster"], template)
         if snapshots:  # a clone of another VM's snapshot: new volumes made from it
             return SnapshotService(engine_state()).clone_vm({**data, "owner_id": owner_id()}, snapshots["snapshot"][0])
         clone = bool((data.pop("disks", None) or {}).get("clone"))
@@ -85,15 +81,18 @@ class VmViews(MethodView):
         return service().add({**data, "owner_id": owner_id()})
 
 
-def may_create_vm(data_center: Any, template: Any) -> None:
-    """``create_vm`` on the data center the VM goes into, and on the template it is made from."""
+def may_create_vm(cluster: dict[str, Any], template: Any) -> dict[str, Any]:
+    """``create_vm`` on the cluster the VM goes into (held there or on its data center), and on
+    the template it is made from; the reference, the cluster's id in it. A cluster named by its
+    data center alone is that data center's first cluster, once the data center is seen to be his."""
     with db_session() as session:
         if template:
-            template_id = require_permitted(session, "template", template, "create_vm")
-            found = references.resolve(session, "template", {"id": template_id}, "template")
-            data_center = data_center or {"id": found.data_center_id}
-        if data_center:
-            require_permitted(session, "data_center", data_center, "create_vm", "cluster.data_center")
+            require_permitted(session, "template", template, "create_vm")
+        if not (cluster.get("id") or cluster.get("name")):
+            field = "cluster.data_center"
+            require_permitted(session, "data_center", cluster.get("data_center"), READ, field)
+            cluster = {**cluster, "id": resolve_cluster(session, cluster).id}
+        return {**cluster, "id": require_permitted(session, "cluster", cluster, "create_vm", "cluster")}
 
 
 @blp.route("/<string:vm_id>")
@@ -136,7 +135,7 @@ class VmStartView(MethodView):
     @blp.arguments(ActionSchema)
     @blp.response(200, ActionSchema)
     def post(self, data: dict[str, Any], vm_id: str) -> Any:
-        """Start a VM, on the given host or on any active host of its data center"""
+        """Start a VM, on the given host of its cluster or on any active host of its cluster"""
         service().start(vm_id, data.get("host"))
         return completed()
 

@@ -8,10 +8,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from ovirt_engine_host.api.actions import (
-    ClusterSchema,
-    cluster_of,
-)
+from ovirt_engine_host.api.clusters.schemas import cluster_field, cluster_link, load_cluster
 from ovirt_engine_host.api.common import MAX_BYTES, OPENAPI_SCHEMA, DropsEmpty, Reference, ResourceSchema, name_field
 from ovirt_engine_host.api.disks.schemas import INTERFACES, DiskSchema
 from ovirt_engine_host.db.models import Disk, DiskAttachment, Vm
@@ -64,15 +61,14 @@ class VmSchema(ResourceSchema, DropsEmpty):
     )
     cpu = ma.fields.Method("cpu_dump", deserialize="cpu_load", metadata={OPENAPI_SCHEMA: CpuSchema})
     host = ma.fields.Method("host_dump", dump_only=True)
-    cluster = ma.fields.Method(
-        "cluster_dump", deserialize="cluster_load", required=True, metadata={OPENAPI_SCHEMA: ClusterSchema}
-    )
+    cluster = cluster_field(required=True)
     stop_reason = ma.fields.Function(lambda vm: vm.status_detail, dump_only=True)
     # a VM cloned from a snapshot: <snapshots><snapshot id="…"/></snapshots>
     snapshots = ma.fields.Nested(SnapshotReferences, load_only=True)
     # with a template: <disks><clone>true</clone></disks> makes independent copies, not thin ones
     disks = ma.fields.Nested(CloneOption, load_only=True)
-    # a VM made from a template: <template id|name/> (its disks thin children of the template's)
+    # a VM made from a template: <template id|name/> (its disks thin children of the template's);
+    # Blank's (00000000-0000-0000-0000-000000000000): a VM made from nothing, as without a template
     template = ma.fields.Method("template_dump", deserialize="template_load", metadata={OPENAPI_SCHEMA: Reference})
     # runs on throw-away volumes, its writes gone at its stop (every VM of an automatic pool)
     stateless = ma.fields.Boolean(load_default=False)
@@ -100,12 +96,11 @@ class VmSchema(ResourceSchema, DropsEmpty):
     def host_dump(self, vm: Vm) -> dict[str, str] | None:
         return {"id": vm.host_id, "href": f"/api/hosts/{vm.host_id}"} if vm.host_id else None
 
-    def cluster_dump(self, vm: Vm) -> dict[str, Any]:
-        return cluster_of(vm.data_center_id)
+    def cluster_dump(self, vm: Vm) -> dict[str, str]:
+        return cluster_link(vm.cluster_id)
 
     def cluster_load(self, value: Any) -> dict[str, Any]:
-        loaded: dict[str, Any] = ClusterSchema().load(value)
-        return loaded
+        return load_cluster(value)
 
 
 @dataclass
