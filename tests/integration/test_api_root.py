@@ -38,7 +38,7 @@ def test_the_links_name_every_collection_of_the_openapi_document(engine: Engine)
     assert document.tag == "api"
     links = {link.get("rel", ""): link.get("href", "") for link in document.findall("link")}
     collections = openapi_collections(engine)
-    assert {"disks", "storagedomains", "vms", "hosts", "datacenters", "jobs", "users"} <= collections
+    assert {"disks", "storagedomains", "vms", "hosts", "datacenters", "clusters", "jobs", "users"} <= collections
     assert "openstackvolumeproviders" in collections  # the plugin's, which the engine does not know
     assert set(links) == collections
     assert links == {name: f"/api/{name}" for name in collections}  # canonical: no trailing slash

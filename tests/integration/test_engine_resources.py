@@ -12,7 +12,7 @@ def test_data_centers(engine: Engine) -> None:
     assert created.status_code == 201, created.json
     path = created.json["href"]
     assert assert_valid_xml(engine.request("GET", path, headers=XML).data).findtext("name") == "dc2"
-    assert {d["name"] for d in engine.request("GET", "/api/datacenters").json} == {"dc1", "dc2"}
+    assert {d["name"] for d in engine.request("GET", "/api/datacenters").json} == {"Default", "dc1", "dc2"}
     assert_valid_xml(engine.request("GET", "/api/datacenters", headers=XML).data)
     assert engine.request("POST", "/api/datacenters", json={"name": "dc2"}).status_code == 409
     assert "name" in engine.request("POST", "/api/datacenters", json={"name": "x" * 41}).json["message"]

@@ -75,7 +75,9 @@ def test_data_centers_and_hosts_are_referenced_by_name(engine: Engine) -> None:
         headers=XML,
     )
     assert vm.status_code == 201, vm.data
-    assert assert_valid_xml(vm.data).xpath("string(cluster/data_center/@id)") == engine.data_center_id
+    # the data center's (only) cluster; the data center is reachable from it
+    assert assert_valid_xml(vm.data).xpath("string(cluster/@id)") == engine.cluster_id
+    assert engine.request("GET", f"/api/clusters/{engine.cluster_id}").json["data_center"]["id"] == data_center["id"]
     refused = engine.request("POST", "/api/vms", json={"name": "vm2", "cluster": {"data_center": {"name": "nowhere"}}})
     assert refused.status_code == 400
     assert refused.json["message"] == "cluster.data_center: no data center with name 'nowhere'"
@@ -102,8 +104,8 @@ def test_collections_answer_at_canonical_urls_without_redirects(engine: Engine, 
     assert slashed.status_code == 201, slashed.json  # an alias that answers the same, not a 308
     for added in (canonical, slashed):
         wait_for_disk(engine, added.json["id"], "ok")
-    for collection in ("disks", "storagedomains", "datacenters", "vms", "hosts", "users", "jobs",
-                       "openstackvolumeproviders"):  # fmt: skip
+    for collection in ("disks", "storagedomains", "datacenters", "clusters", "vms", "hosts", "users", "jobs",
+                       "templates", "openstackvolumeproviders"):  # fmt: skip
         for path in (f"/api/{collection}", f"/api/{collection}/"):
             answer = engine.request("GET", path)
             assert answer.status_code == 200, (path, answer.status_code)

@@ -210,8 +210,8 @@ def made_safe(target: FuzzTarget, case: schemathesis.Case[Any]) -> None:
 
 
 def grounded(target: FuzzTarget, case: schemathesis.Case[Any]) -> None:
-    """Every other reference a body makes by id names a real data center, storage domain or
-    host (by a hash of the generated id: a case is grounded alike every time it is sent), so
+    """Every other reference a body makes by id names a real data center, cluster, storage domain
+    or host (by a hash of the generated id: a case is grounded alike every time it is sent), so
     that the fuzzer gets past "no such data center" into the handlers."""
     body: Any = case.body
     if not isinstance(body, dict):
@@ -219,11 +219,13 @@ def grounded(target: FuzzTarget, case: schemathesis.Case[Any]) -> None:
     domains = body.get("storage_domains")
     known = {
         "data_center": [target.engine.data_center_id],
+        "cluster": [target.engine.cluster_id],
         "storage_domain": target.storage_domain_ids[:1],
         "host": target.host_ids,
     }
     references = [
         ("data_center", body.get("data_center")),
+        ("cluster", body.get("cluster")),
         ("data_center", body["cluster"].get("data_center") if isinstance(body.get("cluster"), dict) else None),
         ("storage_domain", body.get("storage_domain")),
         ("host", body.get("host")),

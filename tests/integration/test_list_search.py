@@ -36,7 +36,7 @@ def test_max_and_search_on_both_databases(engine: Engine) -> None:
         session.execute(insert(Disk), rows)
         session.execute(
             insert(Vm),
-            [{"name": f"vm-{n}", "memory": 1 << 30, "data_center_id": engine.data_center_id} for n in range(3)],
+            [{"name": f"vm-{n}", "memory": 1 << 30, "cluster_id": engine.cluster_id} for n in range(3)],
         )
         session.commit()
 

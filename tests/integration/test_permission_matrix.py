@@ -118,8 +118,9 @@ def decided(engine: Engine, user: Any, method: str, path: str, declared: dict[st
 
 PATH_OBJECTS = {
     "disk_id": "disk", "vm_id": "vm", "storage_domain_id": "storage_domain", "data_center_id": "data_center",
-    "template_id": "template", "pool_id": "vm_pool", "host_id": "host", "user_id": "user", "group_id": "group",
-    "role_id": "role", "provider_id": "openstack_volume_provider", "job_id": "job", "event_id": "event",
+    "cluster_id": "cluster", "template_id": "template", "pool_id": "vm_pool", "host_id": "host", "user_id": "user",
+    "group_id": "group", "role_id": "role", "provider_id": "openstack_volume_provider", "job_id": "job",
+    "event_id": "event",
 }  # fmt: skip
 
 
@@ -139,16 +140,16 @@ def filled(path: str, world: World, kind: str) -> str:
 
 def populate(engine: Engine, provider_id: str, domain: str) -> tuple[World, dict[str, str]]:
     """The users, their grants and one object of each type (rows: the decision needs no backend)."""
-    dc = engine.data_center_id
+    dc, cluster = engine.data_center_id, engine.cluster_id
     with engine_state(engine.app).session_factory() as session:
         users = {s: add_user(session, s, hash_password(f"{s}-password"), administrator=s == "superuser")
                  for s in SUBJECTS}  # fmt: skip
-        host = Host(name="h1", address="127.0.0.1", libvirt_uri="test:///default", data_center_id=dc)
-        vm = Vm(name="v1", memory=64 << 20, data_center_id=dc)
+        host = Host(name="h1", address="127.0.0.1", libvirt_uri="test:///default", cluster_id=cluster)
+        vm = Vm(name="v1", memory=64 << 20, cluster_id=cluster)
         template = Template(name="t1", memory=64 << 20, data_center_id=dc, status="ok")
         session.add_all([host, vm, template])
         session.flush()
-        pool = VmPool(name="p1", size=0, template_id=template.id, data_center_id=dc)
+        pool = VmPool(name="p1", size=0, template_id=template.id, cluster_id=cluster)
         disk = Disk(id=str(uuid.uuid4()), alias="d1", storage_domain_id=domain, provisioned_size=GiB,
                     active_volume_id="none", status="ok")  # fmt: skip
         job = Job(description="someone's job", owner_id=users["superuser"].id)
@@ -158,8 +159,8 @@ def populate(engine: Engine, provider_id: str, domain: str) -> tuple[World, dict
         event = Event(code=1, description="an event", user_id=users["superuser"].id)
         session.add(event)
         session.commit()
-        ids = {"storage_domain": domain, "data_center": dc, "disk": disk.id, "vm": vm.id, "template": template.id,
-               "vm_pool": pool.id, "host": host.id, "user": users["nobody"].id, "job": job.id,
+        ids = {"storage_domain": domain, "data_center": dc, "cluster": cluster, "disk": disk.id, "vm": vm.id,
+               "template": template.id, "vm_pool": pool.id, "host": host.id, "user": users["nobody"].id, "job": job.id,
                "event": str(event.id), "openstack_volume_provider": provider_id, "role": BY_NAME["UserRole"].id,
                SYSTEM: SYSTEM, **{f"user:{s}": u.id for s, u in users.items()}}  # fmt: skip
         user_ids = {s: u.id for s, u in users.items()}
@@ -187,10 +188,11 @@ def populate(engine: Engine, provider_id: str, domain: str) -> tuple[World, dict
     parents = {
         ("storage_domain", domain): [("data_center", dc)],
         ("disk", ids["disk"]): [("storage_domain", domain), ("vm", ids["vm"])],
-        ("vm", ids["vm"]): [("data_center", dc)],
+        ("cluster", cluster): [("data_center", dc)],
+        ("vm", ids["vm"]): [("cluster", cluster)],
         ("template", ids["template"]): [("data_center", dc)],
-        ("vm_pool", ids["vm_pool"]): [("data_center", dc)],
-        ("host", ids["host"]): [("data_center", dc)],
+        ("vm_pool", ids["vm_pool"]): [("cluster", cluster)],
+        ("host", ids["host"]): [("cluster", cluster)],
     }
     return World(ids, parents, grants), user_ids
 
