@@ -47,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     walk = Walk(args.url, args.password_file)
     stamp = int(time.time())
-    cluster = {"data_center": {"name": "Default"}}
+    cluster = {"name": "Default"}
     disk = add_rbd_disk(walk, "main-job-pool-source")
     source = walk.call("POST", "/vms", 201, json={"name": f"main-job-pool-source-{stamp}", "cluster": cluster}).json()
     volumes = [disk["id"]]

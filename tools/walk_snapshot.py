@@ -146,7 +146,7 @@ def main() -> None:
     domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
     disk = add_rbd_disk(walk, "main-job-snapshot")
     vm = walk.call("POST", "/vms", 201, json={"name": f"main-job-snap-{int(time.time())}",
-                                              "cluster": {"data_center": {"name": "Default"}}}).json()  # fmt: skip
+                                              "cluster": {"name": "Default"}}).json()  # fmt: skip
     volumes = [disk["id"]]
     try:
         walk.call("POST", f"/vms/{vm['id']}/disks", 201, json={"id": disk["id"]})

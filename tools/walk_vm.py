@@ -51,7 +51,7 @@ def main() -> None:
     host = hosts.get("main-job-host") or walk.call(
         "POST", "/hosts", 201,
         json={"name": "main-job-host", "address": "127.0.0.1", "protocol": uri,
-              "cluster": {"data_center": {"name": "Default"}}},
+              "cluster": {"name": "Default"}},
     ).json()  # fmt: skip
     walk.call("POST", f"/hosts/{host['id']}/activate", 200, json={})
     print(f"  host main-job-host on {uri}: up, libvirt secret registered")
@@ -60,7 +60,7 @@ def main() -> None:
     disk = add_rbd_disk(walk, "main-job-boot")
     vm = walk.call(
         "POST", "/vms", 201, json={"name": f"main-job-vm-{int(time.time())}", "memory": 64 * 1024**2,
-                                    "cluster": {"data_center": {"name": "Default"}}},
+                                    "cluster": {"name": "Default"}},
     ).json()  # fmt: skip
     try:
         walk.call(
