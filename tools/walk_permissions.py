@@ -61,6 +61,8 @@ def main() -> None:
     args = parser.parse_args()
     walk = Walk(args.url, args.password_file)
     domain = next(d for d in walk.call("GET", "/storagedomains", 200).json() if d["name"] == "stack-cinder")
+    newest = walk.call("GET", "/events", 200, params={"max": 1}).json()
+    since = newest[0]["id"] if newest else "0"  # the events of this walk: those after it
     passwords = {name: add_user(walk, name) for name in USERS}
     for name in USERS:
         walk.call("POST", f"/storagedomains/{domain['id']}/permissions", 201,
@@ -89,8 +91,8 @@ def main() -> None:
           f"{changed.json()['message']}")  # fmt: skip
     if (other.status_code, changed.status_code) != (404, 403):
         sys.exit("eve's disk must be hidden from dora (404) and the provider refused to her (403)")
-    events = walk.call("GET", "/events", 200, params={"search": "user=dora", "max": 10}).json()
-    print("$ GET /api/events?search=user=dora as admin:")
+    events = walk.call("GET", "/events", 200, params={"search": "user=dora", "from": since}).json()
+    print(f"$ GET /api/events?search=user=dora&from={since} as admin:")
     for event in reversed(events):
         print(f"    {event['id']:>6} {event['severity']:8} {event['code']:>5} {event['description']}")
     parts = urlsplit(walk.url)
