@@ -1,5 +1,6 @@
 """Pieces of views that several resources' routes share: the requesting user, oVirt's matrix
-parameters in a path, and adding a disk (``/api/disks``, a storage domain's and a VM's disks).
+parameters in a path, adding a disk (``/api/disks``, a storage domain's and a VM's disks), and the
+access service (roles, groups and permissions).
 
 A resource's ``routes.py`` imports these from here, never from another resource's routes."""
 
@@ -11,6 +12,7 @@ from flask import g
 
 from ovirt_engine_host.authorization import require_permitted
 from ovirt_engine_host.errors import Refused
+from ovirt_engine_host.services.access import AccessService
 from ovirt_engine_host.services.disks import DiskService
 from ovirt_engine_host.state import db_session, engine_state
 
@@ -47,3 +49,9 @@ def add_disk(data: dict[str, Any], storage_domain: dict[str, str] | str, checked
     data.pop("storage_domain", None)
     spec = {**data, "volume_type": data.pop("openstack_volume_type", None)}
     return DiskService(engine_state()).add(spec, storage_domain, owner_id())
+
+
+def access_service() -> AccessService:
+    """The roles, groups and permissions of this application (its action groups included)."""
+    state = engine_state()
+    return AccessService(state.session_factory, state.access.groups)

@@ -10,18 +10,13 @@ from sqlalchemy import select
 
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.groups.schemas import GroupSchema, MemberSchema
+from ovirt_engine_host.api.shared import access_service
 from ovirt_engine_host.authorization import visible_only
 from ovirt_engine_host.db.models import Group, GroupMember, User
 from ovirt_engine_host.rest import Blueprint
-from ovirt_engine_host.services.access import AccessService
-from ovirt_engine_host.state import db_session, engine_state
+from ovirt_engine_host.state import db_session
 
 blp = Blueprint("groups", __name__, url_prefix="/api/groups", description="Groups of users")
-
-
-def service() -> AccessService:
-    state = engine_state()
-    return AccessService(state.session_factory, state.access.groups)
 
 
 @blp.route("")
@@ -40,7 +35,7 @@ class GroupViews(MethodView):
     @blp.alt_response(409, description="A group of that name exists")
     def post(self, data: dict[str, Any]) -> Any:
         """Add a group"""
-        return service().add_group(data["name"])
+        return access_service().add_group(data["name"])
 
 
 @blp.route("/<string:group_id>")
@@ -50,14 +45,14 @@ class GroupByIdViews(MethodView):
     def get(self, group_id: str) -> Any:
         """Get a group"""
         with db_session() as session:
-            return service().group(session, group_id)
+            return access_service().group(session, group_id)
 
     @blp.action("manipulate_users", "group", by="group_id")
     @blp.response(204)
     @blp.alt_response(409, description="The group holds the last SuperUser permission on the system")
     def delete(self, group_id: str) -> None:
         """Remove a group (its permissions go with it)"""
-        service().remove_group(group_id)
+        access_service().remove_group(group_id)
 
 
 @blp.route("/<string:group_id>/users")
@@ -67,7 +62,7 @@ class MemberViews(MethodView):
     def get(self, group_id: str) -> Any:
         """List a group's members"""
         with db_session() as session:
-            group = service().group(session, group_id)
+            group = access_service().group(session, group_id)
             query = (
                 select(User).join(GroupMember, GroupMember.user_id == User.id).where(GroupMember.group_id == group.id)
             )
@@ -79,7 +74,7 @@ class MemberViews(MethodView):
     @blp.alt_response(409, description="The user is a member already")
     def post(self, data: dict[str, Any], group_id: str) -> Any:
         """Add a user to the group"""
-        return service().add_member(group_id, data)
+        return access_service().add_member(group_id, data)
 
 
 @blp.route("/<string:group_id>/users/<string:user_id>")
@@ -88,4 +83,4 @@ class MemberByIdViews(MethodView):
     @blp.response(204)
     def delete(self, group_id: str, user_id: str) -> None:
         """Remove a user from the group"""
-        service().remove_member(group_id, user_id)
+        access_service().remove_member(group_id, user_id)

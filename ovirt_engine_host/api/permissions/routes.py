@@ -17,17 +17,12 @@ from ovirt_engine_host import listing
 from ovirt_engine_host.access.roles import SYSTEM
 from ovirt_engine_host.access.tree import AccessModel
 from ovirt_engine_host.api.permissions.schemas import OBJECT_TYPES, PermissionSchema
+from ovirt_engine_host.api.shared import access_service
 from ovirt_engine_host.authorization import BODY, authorize, authorized_object_id, current_user, require_permitted
 from ovirt_engine_host.db.models import Permission
 from ovirt_engine_host.errors import Refused
 from ovirt_engine_host.rest import Blueprint
-from ovirt_engine_host.services.access import AccessService
 from ovirt_engine_host.state import db_session, engine_state
-
-
-def service() -> AccessService:
-    state = engine_state()
-    return AccessService(state.session_factory, state.access.groups)
 
 
 def shown(permissions: list[Permission], collection_path: str) -> list[Permission]:
@@ -69,7 +64,7 @@ def add_routes(blp: Blueprint, object_type: str, path: str, what: str) -> None:
         @blp.alt_response(409, description="The permission exists")
         def post(self, data: dict[str, Any], object_id: str = SYSTEM) -> Any:
             found = object_id_of(target, object_id)
-            permission = service().add_permission(target, found, data, current_user().administrator)
+            permission = access_service().add_permission(target, found, data, current_user().administrator)
             return shown([permission], path.replace("<string:object_id>", object_id))[0]
 
     class PermissionByIdViews(MethodView):
@@ -78,14 +73,14 @@ def add_routes(blp: Blueprint, object_type: str, path: str, what: str) -> None:
         def get(self, permission_id: str, object_id: str = SYSTEM) -> Any:
             found = object_id_of(target, object_id)
             with db_session() as session:
-                permission = service().permission(session, target, found, permission_id)
+                permission = access_service().permission(session, target, found, permission_id)
             return shown([permission], path.replace("<string:object_id>", object_id))[0]
 
         @blp.action("manipulate_permissions", target, **on_object)
         @blp.response(204)
         @blp.alt_response(409, description="The last SuperUser permission on the system")
         def delete(self, permission_id: str, object_id: str = SYSTEM) -> None:
-            service().remove_permission(target, object_id_of(target, object_id), permission_id)
+            access_service().remove_permission(target, object_id_of(target, object_id), permission_id)
 
     PermissionViews.get.__doc__ = f"List the permissions given on {what}"
     PermissionViews.post.__doc__ = f"Give a role to a user or a group on {what}"
@@ -134,7 +129,7 @@ def add_holder_routes(blp: Blueprint, holder: str, column: Any) -> None:
                 else:
                     object_id = require_permitted(session, kind, reference, "manipulate_permissions")
             body = {"role": data["role"], holder: {"id": found}}
-            permission = service().add_permission(kind, object_id, body, current_user().administrator)
+            permission = access_service().add_permission(kind, object_id, body, current_user().administrator)
             return shown([permission], "/api/permissions")[0]
 
     HeldViews.get.__doc__ = f"List the permissions a {holder} holds"

@@ -11,18 +11,13 @@ from sqlalchemy import select
 
 from ovirt_engine_host import listing
 from ovirt_engine_host.api.roles.schemas import PermitSchema, RoleSchema, RoleUpdateSchema
+from ovirt_engine_host.api.shared import access_service
 from ovirt_engine_host.authorization import visible_only
 from ovirt_engine_host.db.models import Role
 from ovirt_engine_host.rest import Blueprint
-from ovirt_engine_host.services.access import AccessService
-from ovirt_engine_host.state import db_session, engine_state
+from ovirt_engine_host.state import db_session
 
 blp = Blueprint("roles", __name__, url_prefix="/api/roles", description="Roles and their action groups")
-
-
-def service() -> AccessService:
-    state = engine_state()
-    return AccessService(state.session_factory, state.access.groups)
 
 
 @blp.route("")
@@ -33,7 +28,7 @@ class RoleViews(MethodView):
         """List roles"""
         with db_session() as session:
             query = listing.in_sql(visible_only(select(Role), "role").order_by(Role.name, Role.id), {"name": Role.name})
-            return service().roles(session, query)
+            return access_service().roles(session, query)
 
     @blp.action("manipulate_roles", "system")
     @blp.arguments(RoleSchema)
@@ -41,7 +36,7 @@ class RoleViews(MethodView):
     @blp.alt_response(409, description="A role of that name exists")
     def post(self, data: dict[str, Any]) -> Any:
         """Add a custom role with its action groups (``permits``)"""
-        return service().add_role(data)
+        return access_service().add_role(data)
 
 
 @blp.route("/<string:role_id>")
@@ -51,7 +46,8 @@ class RoleByIdViews(MethodView):
     def get(self, role_id: str) -> Any:
         """Get a role"""
         with db_session() as session:
-            return service().shown(session, service().role(session, role_id))
+            access = access_service()
+            return access.shown(session, access.role(session, role_id))
 
     @blp.action("manipulate_roles", "role", by="role_id")
     @blp.arguments(RoleUpdateSchema)
@@ -59,14 +55,14 @@ class RoleByIdViews(MethodView):
     @blp.alt_response(409, description="A predefined role, or a role of that name exists")
     def put(self, data: dict[str, Any], role_id: str) -> Any:
         """Change a custom role"""
-        return service().update_role(role_id, data)
+        return access_service().update_role(role_id, data)
 
     @blp.action("manipulate_roles", "role", by="role_id")
     @blp.response(204)
     @blp.alt_response(409, description="A predefined role, or a role still given to someone")
     def delete(self, role_id: str) -> None:
         """Remove a custom role"""
-        service().remove_role(role_id)
+        access_service().remove_role(role_id)
 
 
 def _permit(name: str) -> SimpleNamespace:
@@ -80,7 +76,8 @@ class PermitViews(MethodView):
     def get(self, role_id: str) -> Any:
         """List a role's action groups"""
         with db_session() as session:
-            return [_permit(p) for p in service().shown(session, service().role(session, role_id)).permits]
+            access = access_service()
+            return [_permit(p) for p in access.shown(session, access.role(session, role_id)).permits]
 
     @blp.action("manipulate_roles", "role", by="role_id")
     @blp.arguments(PermitSchema)
@@ -88,7 +85,7 @@ class PermitViews(MethodView):
     @blp.alt_response(409, description="A predefined role, or the role holds the group")
     def post(self, data: dict[str, Any], role_id: str) -> Any:
         """Add an action group to a custom role"""
-        return _permit(service().add_permit(role_id, data["id"]))
+        return _permit(access_service().add_permit(role_id, data["id"]))
 
 
 @blp.route("/<string:role_id>/permits/<string:permit>")
@@ -98,4 +95,4 @@ class PermitByIdViews(MethodView):
     @blp.alt_response(409, description="A predefined role, or the role's last action group")
     def delete(self, role_id: str, permit: str) -> None:
         """Remove an action group from a custom role"""
-        service().remove_permit(role_id, permit)
+        access_service().remove_permit(role_id, permit)
